@@ -1,0 +1,60 @@
+"""``between: {column, min, max}`` — each non-null value lies within the bounds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import model_validator
+from sqlglot import exp
+
+from datasteward.checks.base import Check
+from datasteward.checks.literals import literal
+from datasteward.checks.row_level import ColumnParams, RowLevelCheck
+
+if TYPE_CHECKING:
+    from datasteward.compile.context import ScanContext
+
+
+class BetweenParams(ColumnParams):
+    # Numbers, or strings for dates and timestamps ('2024-01-01').
+    min: float | str | None = None
+    max: float | str | None = None
+    strict_min: bool = False
+    strict_max: bool = False
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> BetweenParams:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        return self
+
+
+class Between(RowLevelCheck):
+    type_name = "between"
+    Params = BetweenParams
+
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+        params = check.params
+        assert isinstance(params, BetweenParams) and check.column
+        value = ctx.column(check.column)
+        parts: list[exp.Expression] = []
+        if params.min is not None:
+            low = exp.GT if params.strict_min else exp.GTE
+            parts.append(low(this=value.copy(), expression=literal(params.min)))
+        if params.max is not None:
+            high = exp.LT if params.strict_max else exp.LTE
+            parts.append(high(this=value.copy(), expression=literal(params.max)))
+        return exp.and_(*parts) if len(parts) > 1 else parts[0]
+
+    def problem(self, check: Check) -> str:
+        params = check.params
+        assert isinstance(params, BetweenParams)
+        low = "(" if params.strict_min else "["
+        high = ")" if params.strict_max else "]"
+        low_value = "-inf" if params.min is None else _show(params.min)
+        high_value = "inf" if params.max is None else _show(params.max)
+        return f"have {check.column} outside {low}{low_value}, {high_value}{high}"
+
+
+def _show(value: float | str) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

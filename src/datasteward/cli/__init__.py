@@ -1,0 +1,1 @@
+"""The command-line door: thin typer commands over the services."""

@@ -1,0 +1,1 @@
+"""Compile the checks of one dataset into one aggregate query and sample queries."""

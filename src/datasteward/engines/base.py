@@ -1,0 +1,104 @@
+"""What every engine offers: a dialect, a relation per dataset, schema, and queries.
+
+One small module per engine overrides only what differs (the sqlglot way): the compiler
+never asks which engine it talks to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from datasteward.config.models import DatasetConfig
+
+__all__ = ["Column", "Engine", "QueryError", "Rows"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # the engine's own type name, e.g. BIGINT, "timestamp with time zone"
+
+
+@dataclass(frozen=True)
+class Rows:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+class QueryError(Exception):
+    """The engine rejected or failed a query (a check problem, not a connection problem)."""
+
+
+class Engine:
+    """A connection to where data lives. Subclasses implement the abstract hooks."""
+
+    dialect: ClassVar[str]
+    label: str  # names the source in messages
+
+    # -- what subclasses implement -------------------------------------------------
+    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+        """The FROM target of a dataset: a table or a reading function."""
+        raise NotImplementedError
+
+    def columns(self, relation: exp.Expression) -> list[Column]:
+        raise NotImplementedError
+
+    def fetch(self, query: exp.Expression) -> Rows:
+        """Run a query and return its rows (only ever small results: aggregates, samples)."""
+        raise NotImplementedError
+
+    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        """Run a query and stream its result as Arrow batches (bounded memory)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- SQL the dialects disagree on (overridden where sqlglot's default is wrong) -----
+    def median(self, value: exp.Expression, relation: exp.Expression) -> exp.Expression:
+        return exp.Median(this=value)
+
+    def stddev(self, value: exp.Expression) -> exp.Expression:
+        return exp.StddevSamp(this=value)
+
+    def regex_match(self, value: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.RegexpLike(this=value, expression=exp.Literal.string(pattern))
+
+    def length(self, value: exp.Expression) -> exp.Expression:
+        return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
+
+    def to_sql(self, query: exp.Expression) -> str:
+        return query.sql(dialect=self.dialect)
+
+    # -- shared helpers --------------------------------------------------------------
+    def row_count(self, relation: exp.Expression) -> int:
+        result = self.fetch(exp.select(exp.Count(this=exp.Star())).from_(relation))
+        return int(result.rows[0][0])
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def batched(rows: Iterator[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
+    """Group an iterator of rows into lists of at most ``size`` rows."""
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

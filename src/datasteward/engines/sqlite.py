@@ -1,0 +1,151 @@
+"""SQLite databases through the standard library driver, queried in place."""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlglot import exp
+
+from datasteward.engines.base import Column, Engine, QueryError, Rows, batched
+from datasteward.engines.duckdb import table_relation
+from datasteward.errors import SourceError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from datasteward.config.models import DatasetConfig
+
+__all__ = ["SQLiteEngine"]
+
+
+class _StddevSamp:
+    """Welford's streaming variance: SQLite has no STDDEV aggregate of its own."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+
+    def step(self, value: float | None) -> None:
+        if value is None:
+            return
+        self.count += 1
+        delta = float(value) - self.mean
+        self.mean += delta / self.count
+        self.m2 += delta * (float(value) - self.mean)
+
+    def finalize(self) -> float | None:
+        return math.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else None
+
+
+def _regexp(pattern: str, value: object) -> bool | None:
+    # SQLite calls the user function regexp(pattern, value) for "value REGEXP pattern".
+    if value is None:
+        return None
+    return re.search(pattern, str(value)) is not None
+
+
+class SQLiteEngine(Engine):
+    dialect: ClassVar[str] = "sqlite"
+
+    def __init__(self, path: Path, *, label: str = "sqlite") -> None:
+        self.label = label
+        if not path.exists():
+            raise SourceError(f"source {label!r}: SQLite file {str(path)!r} not found")
+        try:
+            self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as error:
+            raise SourceError(f"source {label!r}: cannot open {str(path)!r}: {error}") from None
+        self.connection.create_function("regexp", 2, _regexp, deterministic=True)
+        self.connection.create_aggregate("stddev_samp", 1, _StddevSamp)
+
+    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+        assert dataset.table is not None
+        return table_relation(dataset.table)
+
+    def columns(self, relation: exp.Expression) -> list[Column]:
+        assert isinstance(relation, exp.Table)
+        pragma = exp.select("name", "type").from_(
+            exp.Anonymous(
+                this="pragma_table_info",
+                expressions=[exp.Literal.string(relation.name)]
+                + ([exp.Literal.string(relation.db)] if relation.db else []),
+            )
+        )
+        found = self.fetch(pragma).rows
+        if not found:
+            raise SourceError(f"source {self.label!r}: table {relation.sql('sqlite')} not found")
+        return [Column(str(name), str(kind or "")) for name, kind in found]
+
+    def fetch(self, query: exp.Expression) -> Rows:
+        try:
+            cursor = self.connection.execute(self.to_sql(query))
+            rows = cursor.fetchall()
+        except sqlite3.Error as error:
+            raise QueryError(str(error)) from None
+        return Rows([d[0] for d in cursor.description or []], [tuple(r) for r in rows])
+
+    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+        import pyarrow as pa
+
+        try:
+            cursor = self.connection.execute(self.to_sql(query))
+        except sqlite3.Error as error:
+            raise QueryError(str(error)) from None
+        names = [d[0] for d in cursor.description or []]
+        batches = (
+            pa.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in chunk])
+            for chunk in batched(iter(cursor), batch_rows)
+        )
+        first = next(batches, None)
+        if first is None:
+            return pa.RecordBatchReader.from_batches(
+                pa.schema([(n, pa.null()) for n in names]), iter([])
+            )
+        return pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def median(self, value: exp.Expression, relation: exp.Expression) -> exp.Expression:
+        # No MEDIAN in SQLite: average the middle one or two values of the sorted column.
+        count = exp.Count(this=value.copy())
+        values = (
+            exp.select(exp.alias_(value.copy(), "v"))
+            .from_(relation.copy())
+            .where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
+            .order_by("v")
+            .limit(
+                exp.Sub(
+                    this=exp.Literal.number(2),
+                    expression=exp.Mod(
+                        this=exp.select(count.copy()).from_(relation.copy()).subquery(),
+                        expression=exp.Literal.number(2),
+                    ),
+                )
+            )
+            .offset(
+                exp.select(
+                    exp.IntDiv(
+                        this=exp.Paren(this=exp.Sub(this=count, expression=exp.Literal.number(1))),
+                        expression=exp.Literal.number(2),
+                    )
+                )
+                .from_(relation.copy())
+                .subquery()
+            )
+        )
+        return exp.select(exp.Avg(this=exp.column("v"))).from_(values.subquery("middle")).subquery()
+
+    def stddev(self, value: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this="stddev_samp", expressions=[value])
+
+
+def _chain(first: pa.RecordBatch, rest: object) -> object:
+    yield first
+    yield from rest  # type: ignore[misc]

@@ -1,0 +1,1 @@
+"""Services: the functions every door (CLI, Python API, server, scheduler) calls."""

@@ -1,0 +1,42 @@
+"""The history service: a dataset's check results and metric values over time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from datasteward.errors import UsageError, did_you_mean
+
+if TYPE_CHECKING:
+    from datasteward.config.models import Project
+    from datasteward.store import CheckHistoryRow, MetricHistoryRow
+
+__all__ = ["DatasetHistory", "dataset_history"]
+
+
+@dataclass(frozen=True)
+class DatasetHistory:
+    dataset: str
+    checks: list[CheckHistoryRow]
+    metrics: list[MetricHistoryRow]
+
+
+def dataset_history(
+    project: Project,
+    dataset: str,
+    *,
+    metric: str | None = None,
+    check: str | None = None,
+    limit: int = 50,
+) -> DatasetHistory:
+    """Newest first; ``metric`` shows only that metric, ``check`` only that check."""
+    from datasteward.store import Store
+
+    if dataset not in project.datasets:
+        raise UsageError(
+            f"unknown dataset {dataset!r}", hint=did_you_mean(dataset, project.datasets)
+        )
+    with Store.open(project.store_url()) as store:
+        checks = [] if metric else store.check_history(dataset, check, limit=limit)
+        metrics = [] if check else store.metric_history(dataset, metric, limit=limit)
+    return DatasetHistory(dataset, checks, metrics)

@@ -1,0 +1,253 @@
+"""The scan service: run every check of the chosen datasets and record the run.
+
+Per dataset: all aggregate metrics of all checks go into ONE query (one scan); failing
+samples are fetched afterwards, only for failed checks, with a LIMIT. When the combined
+query fails for a reason no check could be blamed for in advance, each check's metrics
+run on their own so that only the broken check reports ``error``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from datasteward.checks.base import Check, Outcome
+from datasteward.checks.catalogue import build_checks
+from datasteward.compile.context import ScanContext
+from datasteward.compile.query import ROW_COUNT, MetricPlan
+from datasteward.engines.base import QueryError
+from datasteward.errors import CheckDefinitionError, SourceError, UsageError, did_you_mean
+from datasteward.model import CheckResult, CheckStatus, DatasetResult, MetricValue, Run, Severity
+from datasteward.services.json_values import jsonable
+from datasteward.services.sources import SourcePool
+
+if TYPE_CHECKING:
+    from datasteward.config.models import Project
+
+__all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
+
+_DATASET_ROWS = -1  # plan owner of the dataset's own row count
+
+
+@dataclass
+class ScanListener:
+    """Callbacks a door can use to show progress (all optional)."""
+
+    dataset_started: Callable[[str], None] | None = None
+    dataset_finished: Callable[[DatasetResult], None] | None = None
+
+
+def select_datasets(project: Project, names: Sequence[str] | None) -> list[str]:
+    """The datasets to scan: the named ones (validated) or all, in configuration order."""
+    if not names:
+        return list(project.datasets)
+    for name in names:
+        if name not in project.datasets:
+            raise UsageError(
+                f"unknown dataset {name!r}",
+                hint=did_you_mean(name, project.datasets)
+                or f"known: {', '.join(project.datasets) or 'none'}",
+            )
+    return list(dict.fromkeys(names))
+
+
+def scan(
+    project: Project,
+    datasets: Sequence[str] | None = None,
+    *,
+    as_of: datetime | None = None,
+    record: bool = True,
+    listener: ScanListener | None = None,
+    pool: SourcePool | None = None,
+) -> Run:
+    """Scan datasets, store the run (unless ``record`` is false) and return it."""
+    names = select_datasets(project, datasets)
+    # Every check is validated before anything runs: a typo is exit 2, not a half scan.
+    checks = {name: _checks_of(project, name) for name in names}
+    started = datetime.now(UTC)
+    logical_time = (as_of or started).astimezone(UTC)
+    listener = listener or ScanListener()
+    own_pool = pool is None
+    sources = pool or SourcePool(project)
+    results = []
+    try:
+        for name in names:
+            if listener.dataset_started:
+                listener.dataset_started(name)
+            result = scan_dataset(name, checks[name], sources, logical_time)
+            results.append(result)
+            if listener.dataset_finished:
+                listener.dataset_finished(result)
+    finally:
+        if own_pool:
+            sources.close()
+    run = Run(uuid.uuid4().hex, logical_time, started, datetime.now(UTC), results)
+    if record:
+        _record(project, run)
+    return run
+
+
+def _checks_of(project: Project, dataset: str) -> list[Check]:
+    return [check for spec in project.datasets[dataset].checks for check in build_checks(spec)]
+
+
+def _record(project: Project, run: Run) -> None:
+    from datasteward.store import Store
+
+    with Store.open(project.store_url()) as store:
+        store.record_run(run)
+
+
+def scan_dataset(
+    name: str, checks: list[Check], sources: SourcePool, as_of: datetime
+) -> DatasetResult:
+    """Run the checks of one dataset; raises SourceError when the data cannot be read."""
+    clock = time.perf_counter()
+    ref = sources.dataset(name)
+    ctx = ScanContext(
+        name, ref.source, ref.engine, ref.relation, ref.columns, as_of, sources.dataset
+    )
+    plan = MetricPlan(ctx.dialect)
+    plan.add(_DATASET_ROWS, ROW_COUNT, exp.Count(this=exp.Star()))
+    outcomes: dict[int, Outcome | CheckResult] = {}
+    aggregated: list[int] = []
+    alone: list[int] = []
+    for index, check in enumerate(checks):
+        try:
+            _require_columns(check, ctx)
+            if check.definition.is_alone(check, ctx):
+                alone.append(index)
+                continue
+            for local, expression in check.definition.metrics(check, ctx).items():
+                plan.add(index, local, expression)
+            aggregated.append(index)
+        except (CheckDefinitionError, QueryError, SourceError) as error:
+            outcomes[index] = _error(check, str(error))
+    row, failures = _run_plan(ctx, plan, aggregated)
+    for index in aggregated:
+        check = checks[index]
+        if index in failures:
+            outcomes[index] = _error(check, failures[index])
+            continue
+        try:
+            outcomes[index] = check.definition.evaluate(check, plan.values_for(index, row), ctx)
+        except (CheckDefinitionError, QueryError) as error:
+            outcomes[index] = _error(check, str(error))
+    for index in alone:
+        check = checks[index]
+        try:
+            outcomes[index] = check.definition.run_alone(check, ctx)
+        except (CheckDefinitionError, QueryError, SourceError) as error:
+            outcomes[index] = _error(check, str(error))
+    results = [_result(check, outcomes[i], ctx) for i, check in enumerate(checks)]
+    row_count = row.get(plan.wiring[_DATASET_ROWS][ROW_COUNT])
+    metrics = _metric_values(checks, plan, row, aggregated, failures)
+    if row_count is not None:
+        metrics.insert(0, MetricValue(ROW_COUNT, float(row_count)))
+    seconds = time.perf_counter() - clock
+    return DatasetResult(
+        name, None if row_count is None else int(row_count), seconds, results, metrics
+    )
+
+
+def _require_columns(check: Check, ctx: ScanContext) -> None:
+    names = ctx.column_names
+    for column in check.definition.columns_used(check, ctx):
+        if column not in names:
+            raise CheckDefinitionError(
+                f"column {column!r} not found in dataset {ctx.dataset!r}",
+                hint=did_you_mean(column, names) or f"columns: {', '.join(names[:12])}",
+            )
+
+
+def _run_plan(
+    ctx: ScanContext, plan: MetricPlan, owners: list[int]
+) -> tuple[dict[str, Any], dict[int, str]]:
+    """Run the one query; on failure, run each check's metrics alone to find the culprit."""
+    try:
+        result = ctx.engine.fetch(plan.select(ctx.relation))
+        return dict(zip(result.columns, result.rows[0], strict=True)), {}
+    except QueryError:
+        pass
+    row: dict[str, Any] = {}
+    failures: dict[int, str] = {}
+    for owner in [_DATASET_ROWS, *owners]:
+        aliases = [a for a in plan.aliases_of(owner) if a not in row]
+        if not aliases:
+            continue
+        try:
+            result = ctx.engine.fetch(plan.select(ctx.relation, aliases))
+        except QueryError as error:
+            failures[owner] = f"query failed: {error}"
+            continue
+        row.update(zip(result.columns, result.rows[0], strict=True))
+    if _DATASET_ROWS in failures:
+        raise SourceError(f"dataset {ctx.dataset!r}: {failures[_DATASET_ROWS]}")
+    return row, failures
+
+
+def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> CheckResult:
+    if isinstance(outcome, CheckResult):
+        return outcome
+    if outcome.passed:
+        status = CheckStatus.PASS
+    else:
+        status = CheckStatus.WARN if check.severity is Severity.WARN else CheckStatus.FAIL
+    samples = outcome.samples
+    if samples is None and not outcome.passed and check.params.samples > 0:
+        samples = _samples(check, ctx)
+    return CheckResult(
+        name=check.name,
+        type=check.type,
+        status=status,
+        severity=check.severity,
+        message=outcome.message,
+        column=check.column,
+        observed=jsonable(outcome.observed),
+        failed_rows=outcome.failed_rows,
+        samples=[jsonable(s) for s in samples or []],
+    )
+
+
+def _samples(check: Check, ctx: ScanContext) -> list[dict[str, Any]]:
+    try:
+        query = check.definition.failing_rows(check, ctx, check.params.samples)
+        return ctx.engine.fetch(query).as_dicts() if query is not None else []
+    except (QueryError, CheckDefinitionError):
+        return []  # samples are a courtesy; the verdict already stands
+
+
+def _error(check: Check, message: str) -> CheckResult:
+    return CheckResult(
+        name=check.name,
+        type=check.type,
+        status=CheckStatus.ERROR,
+        severity=check.severity,
+        message=message,
+        column=check.column,
+    )
+
+
+def _metric_values(
+    checks: list[Check],
+    plan: MetricPlan,
+    row: dict[str, Any],
+    owners: list[int],
+    failures: dict[int, str],
+) -> list[MetricValue]:
+    values: dict[tuple[str, str | None], float | None] = {}
+    for index in owners:
+        if index in failures:
+            continue
+        check = checks[index]
+        for metric, value in check.definition.metric_values(
+            check, plan.values_for(index, row)
+        ).items():
+            values[(metric, check.column)] = value
+    return [MetricValue(name, value, column) for (name, column), value in values.items()]

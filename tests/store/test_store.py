@@ -140,7 +140,14 @@ def test_round_trip_keeps_results_metrics_and_json_values(store: Store) -> None:
             "summary": {"pass": 1, "fail": 1, "warn": 1, "error": 1},
         }
     ]
-    unique, freshness = reversed(store.check_history("orders")[1:])
+    history = store.check_history("orders")
+    # One run, so the latest recorded result comes first.
+    assert [r.name for r in history] == [
+        "between(amount)",
+        "freshness(created_at)",
+        "unique(order_id)",
+    ]
+    between, freshness, unique = history
     assert unique == CheckHistoryRow(
         as_of=DAY,
         run_id="run-1",
@@ -163,9 +170,9 @@ def test_round_trip_keeps_results_metrics_and_json_values(store: Store) -> None:
         ],
     )
     assert freshness.observed == "2026-01-04T23:00:00+00:00"
-    assert [(r.name, r.status, r.observed) for r in store.check_history("orders")][0] == (
-        "between(amount)",
+    assert (between.status, between.severity, between.observed) == (
         CheckStatus.WARN,
+        Severity.WARN,
         0.1,
     )
     assert store.check_history("customers")[0].observed is None
@@ -216,9 +223,7 @@ def test_history_is_newest_first_and_filters_by_metric_and_column(store: Store) 
         ("run-0", 5, 0.0),
     ]
     amount = store.metric_history("orders", metric="mean", column="amount", limit=2)
-    assert [(r.name, r.column, r.value) for r in amount] == [("mean", "amount", 2.0)] + [
-        ("mean", "amount", 1.0)
-    ]
+    assert [(r.column, r.value) for r in amount] == [("amount", 2.0), ("amount", 1.0)]
     assert {r.name for r in store.metric_history("orders", column="discount")} == {"mean"}
     assert [r.run_id for r in store.check_history("orders", check="unique(order_id)")] == [
         "run-2",
@@ -375,6 +380,7 @@ def test_in_memory_sqlite_store_works() -> None:
     [
         ("postgresql://app:pw@db:5432/shop", "postgresql://app:***@db:5432/shop"),
         ("postgresql://app@db/shop?password=pw", "postgresql://app@db/shop?password=***"),
+        ("postgresql://app:pw@/shop?host=/tmp/pg", "postgresql://app:***@/shop?host=/tmp/pg"),
         ("sqlite:///.steward/steward.db", "sqlite:///.steward/steward.db"),
     ],
 )

@@ -98,7 +98,7 @@ class CheckDefinition:
             used += ctx.columns_in(check.params.where)
         return used
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         """Aggregate expressions over the dataset, by local name."""
         return {}
 
@@ -123,7 +123,7 @@ class CheckDefinition:
         return {}
 
 
-def filtered(check: Check, ctx: ScanContext, condition: exp.Expression | None) -> exp.Expression:
+def filtered(check: Check, ctx: ScanContext, condition: exp.Expr | None) -> exp.Expr:
     """``condition AND where`` (the check's ``where`` option), or TRUE when both are absent."""
     parts = [p for p in (ctx.where_of(check), condition) if p is not None]
     if not parts:
@@ -131,12 +131,12 @@ def filtered(check: Check, ctx: ScanContext, condition: exp.Expression | None) -
     return exp.and_(*parts) if len(parts) > 1 else parts[0]
 
 
-def count_if(condition: exp.Expression) -> exp.Expression:
+def count_if(condition: exp.Expr) -> exp.Expr:
     """COUNT(CASE WHEN condition THEN 1 END): portable to every dialect, 0 when none."""
     return exp.Count(this=exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))]))
 
 
-def value_if(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
+def value_if(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
     """CASE WHEN condition THEN value END, the value an aggregate sees under ``where``."""
     if isinstance(condition, exp.Boolean) and condition.this is True:
         return value

@@ -33,11 +33,11 @@ class Between(RowLevelCheck):
     type_name = "between"
     Params = BetweenParams
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         params = check.params
         assert isinstance(params, BetweenParams) and check.column
         value = ctx.column(check.column)
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         if params.min is not None:
             low = exp.GT if params.strict_min else exp.GTE
             parts.append(low(this=value.copy(), expression=literal(params.min)))

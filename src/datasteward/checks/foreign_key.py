@@ -54,7 +54,7 @@ class ForeignKey(RowLevelCheck):
     def is_alone(self, check: Check, ctx: ScanContext) -> bool:
         return self._parent(check, ctx)[0].source != ctx.source
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         parent, column = self._parent(check, ctx)
         key = exp.column(column, quoted=True)
         parent_keys = (

@@ -53,7 +53,7 @@ class Freshness(CheckDefinition):
             )
         ]
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         assert check.column
         return {
             "newest": exp.Max(this=value_if(filtered(check, ctx, None), ctx.column(check.column)))

@@ -30,7 +30,7 @@ class InSet(RowLevelCheck):
     type_name = "in_set"
     Params = SetParams
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         assert isinstance(check.params, SetParams) and check.column
         return exp.In(
             this=ctx.column(check.column), expressions=[literal(v) for v in check.params.values]
@@ -46,7 +46,7 @@ class InSet(RowLevelCheck):
 class NotInSet(InSet):
     type_name = "not_in_set"
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         return exp.Not(this=super().valid(check, ctx))
 
     def problem(self, check: Check) -> str:

@@ -30,11 +30,11 @@ class Length(RowLevelCheck):
     type_name = "length"
     Params = LengthParams
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         params = check.params
         assert isinstance(params, LengthParams) and check.column
         size = ctx.engine.length(ctx.column(check.column))
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         if params.equals is not None:
             parts.append(exp.EQ(this=size.copy(), expression=exp.Literal.number(params.equals)))
         if params.min is not None:

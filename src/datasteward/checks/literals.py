@@ -9,7 +9,7 @@ from sqlglot import exp
 __all__ = ["literal"]
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     if value is None:
         return exp.Null()
     if isinstance(value, bool):

@@ -75,11 +75,11 @@ class Metric(CheckDefinition):
         name = params.name or f"{params.stat}({params.column})"
         return [Check(self, params, name, params.column)]
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         assert isinstance(check.params, MetricParams) and check.column
         stat = check.params.stat
         value = value_if(filtered(check, ctx, None), ctx.column(check.column))
-        direct: dict[str, Callable[[], exp.Expression]] = {
+        direct: dict[str, Callable[[], exp.Expr]] = {
             "min": lambda: exp.Min(this=value),
             "max": lambda: exp.Max(this=value),
             "mean": lambda: exp.Avg(this=exp.cast(value, exp.DataType.build("double"))),

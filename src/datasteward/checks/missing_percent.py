@@ -29,7 +29,7 @@ class MissingPercent(CheckDefinition):
             )
         ]
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         assert check.column
         missing = exp.Is(this=ctx.column(check.column), expression=exp.Null())
         return {

@@ -45,10 +45,10 @@ class NotNull(RowLevelCheck):
             for column in columns
         ]
 
-    def considered(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def considered(self, check: Check, ctx: ScanContext) -> exp.Expr:
         return filtered(check, ctx, None)  # every row counts: NULL is the failure here
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         assert check.column is not None
         return exp.Not(this=exp.Is(this=ctx.column(check.column), expression=exp.Null()))
 

@@ -36,7 +36,7 @@ class Regex(RowLevelCheck):
     type_name = "regex"
     Params = RegexParams
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         assert isinstance(check.params, RegexParams) and check.column
         text = exp.cast(ctx.column(check.column), exp.DataType.build("text"))
         return ctx.engine.regex_match(text, check.params.pattern)
@@ -49,7 +49,7 @@ class Regex(RowLevelCheck):
 class NotRegex(Regex):
     type_name = "not_regex"
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         return exp.Not(this=super().valid(check, ctx))
 
     def problem(self, check: Check) -> str:

@@ -30,10 +30,10 @@ class RowCondition(RowLevelCheck):
             check.params.condition, what="condition"
         )
 
-    def subject(self, check: Check, ctx: ScanContext) -> exp.Expression | None:
+    def subject(self, check: Check, ctx: ScanContext) -> exp.Expr | None:
         return None
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         assert isinstance(check.params, RowConditionParams)
         return ctx.condition(check.params.condition, what="condition")
 

@@ -18,7 +18,7 @@ class RowCount(CheckDefinition):
     type_name = "row_count"
     Params = ThresholdParams
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         if check.params.where:
             return {"rows": count_if(filtered(check, ctx, None))}
         return {"rows": exp.Count(this=exp.Star())}

@@ -23,7 +23,7 @@ class ColumnParams(CheckParams):
     column: str
 
 
-def not_null_condition(value: exp.Expression) -> exp.Expression:
+def not_null_condition(value: exp.Expr) -> exp.Expr:
     return exp.Not(this=exp.Is(this=value, expression=exp.Null()))
 
 
@@ -37,28 +37,28 @@ class RowLevelCheck(CheckDefinition):
         column = getattr(params, "column", None)
         return [Check(self, params, params.name or self.default_name(params, column), column)]
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         raise NotImplementedError
 
     def problem(self, check: Check) -> str:
         """How a failing row is described: 'amount outside [0, 10000]'."""
         raise NotImplementedError
 
-    def subject(self, check: Check, ctx: ScanContext) -> exp.Expression | None:
+    def subject(self, check: Check, ctx: ScanContext) -> exp.Expr | None:
         """Rows where this is NULL are not considered (None: every row is)."""
         return ctx.column(check.column) if check.column else None
 
-    def considered(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def considered(self, check: Check, ctx: ScanContext) -> exp.Expr:
         subject = self.subject(check, ctx)
         return filtered(check, ctx, not_null_condition(subject) if subject is not None else None)
 
-    def failing(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def failing(self, check: Check, ctx: ScanContext) -> exp.Expr:
         # NOT over a NULL condition is NULL, so rows the condition cannot judge do not fail.
         return exp.and_(
             self.considered(check, ctx), exp.Not(this=exp.Paren(this=self.valid(check, ctx)))
         )
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         return {
             "considered": count_if(self.considered(check, ctx)),
             "failed": count_if(self.failing(check, ctx)),

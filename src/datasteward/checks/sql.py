@@ -44,7 +44,7 @@ class Sql(CheckDefinition):
                 table.replace(exp.alias_(relation, alias, table=True, quoted=True))
         return query
 
-    def _dataset_relation(self, name: str, ctx: ScanContext) -> exp.Expression | None:
+    def _dataset_relation(self, name: str, ctx: ScanContext) -> exp.Expr | None:
         if name == ctx.dataset:
             return ctx.relation.copy()
         if ctx.resolve is None:

@@ -50,13 +50,11 @@ class Unique(RowLevelCheck):
         name = params.name or f"unique({label})"
         return [Check(self, params, name, column, tuple(params.columns))]
 
-    def considered(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def considered(self, check: Check, ctx: ScanContext) -> exp.Expr:
         keys = [not_null_condition(ctx.column(c)) for c in check.columns]
         return filtered(check, ctx, exp.and_(*keys) if len(keys) > 1 else keys[0])
 
-    def _duplicate_keys(
-        self, check: Check, ctx: ScanContext, *outputs: exp.Expression
-    ) -> exp.Select:
+    def _duplicate_keys(self, check: Check, ctx: ScanContext, *outputs: exp.Expr) -> exp.Select:
         keys = [ctx.column(c) for c in check.columns]
         return (
             exp.select(*outputs)
@@ -66,7 +64,7 @@ class Unique(RowLevelCheck):
             .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
         )
 
-    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expression]:
+    def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         groups = self._duplicate_keys(check, ctx, exp.alias_(exp.Count(this=exp.Star()), "n"))
         failed = exp.select(
             exp.Coalesce(this=exp.Sum(this=exp.column("n")), expressions=[exp.Literal.number(0)])
@@ -81,7 +79,7 @@ class Unique(RowLevelCheck):
     def failing_rows(self, check: Check, ctx: ScanContext, limit: int) -> exp.Select | None:
         keys = [ctx.column(c) for c in check.columns]
         duplicates = self._duplicate_keys(check, ctx, *keys)
-        target: exp.Expression = keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)
+        target: exp.Expr = keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)
         in_duplicates = exp.In(this=target.copy(), query=duplicates.subquery())
         return (
             ctx.rows()
@@ -90,7 +88,7 @@ class Unique(RowLevelCheck):
             .limit(limit)
         )
 
-    def valid(self, check: Check, ctx: ScanContext) -> exp.Expression:
+    def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         raise NotImplementedError("unique counts rows through a grouped subquery")
 
     def problem(self, check: Check) -> str:

@@ -25,7 +25,7 @@ class DatasetRef:
     name: str
     source: str
     engine: Engine
-    relation: exp.Expression
+    relation: exp.Expr
     columns: list[Column]
 
 
@@ -34,12 +34,12 @@ class ScanContext:
     dataset: str
     source: str
     engine: Engine
-    relation: exp.Expression
+    relation: exp.Expr
     columns: list[Column]
     as_of: datetime
     # Resolves a dataset name to its engine and relation (opens sources lazily).
     resolve: Callable[[str], DatasetRef] | None = None
-    _where_cache: dict[str, exp.Expression] = field(default_factory=dict)
+    _where_cache: dict[str, exp.Expr] = field(default_factory=dict)
 
     @property
     def dialect(self) -> str:
@@ -55,14 +55,14 @@ class ScanContext:
     def column(self, name: str) -> exp.Column:
         return exp.column(name, quoted=True)
 
-    def condition(self, text: str, *, what: str = "where") -> exp.Expression:
+    def condition(self, text: str, *, what: str = "where") -> exp.Expr:
         """A user-written condition, parsed once and returned as a fresh copy."""
         key = f"{what}\0{text}"
         if key not in self._where_cache:
             self._where_cache[key] = parse_condition(text, self.dialect, what=what)
         return self._where_cache[key].copy()
 
-    def where_of(self, check: Check) -> exp.Expression | None:
+    def where_of(self, check: Check) -> exp.Expr | None:
         if not check.params.where:
             return None
         return exp.Paren(this=self.condition(check.params.where))

@@ -21,12 +21,12 @@ class MetricPlan:
     """Aggregate expressions by alias, and each check's view of them."""
 
     dialect: str
-    expressions: dict[str, exp.Expression] = field(default_factory=dict)
+    expressions: dict[str, exp.Expr] = field(default_factory=dict)
     _alias_by_sql: dict[str, str] = field(default_factory=dict)
     # check index → local metric name → alias
     wiring: dict[int, dict[str, str]] = field(default_factory=dict)
 
-    def add(self, owner: int, local_name: str, expression: exp.Expression) -> None:
+    def add(self, owner: int, local_name: str, expression: exp.Expr) -> None:
         key = expression.sql(dialect=self.dialect)
         alias = self._alias_by_sql.get(key)
         if alias is None:
@@ -35,7 +35,7 @@ class MetricPlan:
             self.expressions[alias] = expression
         self.wiring.setdefault(owner, {})[local_name] = alias
 
-    def select(self, relation: exp.Expression, aliases: Iterable[str] | None = None) -> exp.Select:
+    def select(self, relation: exp.Expr, aliases: Iterable[str] | None = None) -> exp.Select:
         """The one query computing the given (default: all) metrics over the relation."""
         chosen = list(aliases) if aliases is not None else list(self.expressions)
         return exp.select(*(exp.alias_(self.expressions[a].copy(), a) for a in chosen)).from_(

@@ -17,7 +17,7 @@ __all__ = ["column_names", "parse_condition", "parse_select"]
 _STATEMENTS = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Set, exp.Use)
 
 
-def parse_condition(text: str, dialect: str, *, what: str = "where") -> exp.Expression:
+def parse_condition(text: str, dialect: str, *, what: str = "where") -> exp.Expr:
     """One SQL expression (``amount > 0 AND status = 'paid'``), never a statement."""
     expressions = _parse(text, dialect, what)
     if len(expressions) != 1 or isinstance(expressions[0], _STATEMENTS):
@@ -39,7 +39,7 @@ def parse_select(text: str, dialect: str, *, what: str = "query") -> exp.Query:
     return expressions[0]
 
 
-def column_names(expression: exp.Expression) -> list[str]:
+def column_names(expression: exp.Expr) -> list[str]:
     """Unqualified column names an expression refers to (for the 'unknown column' check)."""
     names: list[str] = []
     for column in expression.find_all(exp.Column):
@@ -51,7 +51,7 @@ def column_names(expression: exp.Expression) -> list[str]:
     return names
 
 
-def _parse(text: str, dialect: str, what: str) -> list[exp.Expression]:
+def _parse(text: str, dialect: str, what: str) -> list[exp.Expr]:
     if not text or not text.strip():
         raise CheckDefinitionError(f"{what}: is empty")
     try:

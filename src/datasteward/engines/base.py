@@ -46,18 +46,18 @@ class Engine:
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         """The FROM target of a dataset: a table or a reading function."""
         raise NotImplementedError
 
-    def columns(self, relation: exp.Expression) -> list[Column]:
+    def columns(self, relation: exp.Expr) -> list[Column]:
         raise NotImplementedError
 
-    def fetch(self, query: exp.Expression) -> Rows:
+    def fetch(self, query: exp.Expr) -> Rows:
         """Run a query and return its rows (only ever small results: aggregates, samples)."""
         raise NotImplementedError
 
-    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+    def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         """Run a query and stream its result as Arrow batches (bounded memory)."""
         raise NotImplementedError
 
@@ -65,23 +65,23 @@ class Engine:
         raise NotImplementedError
 
     # -- SQL the dialects disagree on (overridden where sqlglot's default is wrong) -----
-    def median(self, value: exp.Expression, relation: exp.Expression) -> exp.Expression:
+    def median(self, value: exp.Expr, relation: exp.Expr) -> exp.Expr:
         return exp.Median(this=value)
 
-    def stddev(self, value: exp.Expression) -> exp.Expression:
+    def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.StddevSamp(this=value)
 
-    def regex_match(self, value: exp.Expression, pattern: str) -> exp.Expression:
+    def regex_match(self, value: exp.Expr, pattern: str) -> exp.Expr:
         return exp.RegexpLike(this=value, expression=exp.Literal.string(pattern))
 
-    def length(self, value: exp.Expression) -> exp.Expression:
+    def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
-    def to_sql(self, query: exp.Expression) -> str:
+    def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
 
     # -- shared helpers --------------------------------------------------------------
-    def row_count(self, relation: exp.Expression) -> int:
+    def row_count(self, relation: exp.Expr) -> int:
         result = self.fetch(exp.select(exp.Count(this=exp.Star())).from_(relation))
         return int(result.rows[0][0])
 

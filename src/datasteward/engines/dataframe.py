@@ -20,6 +20,6 @@ class DataFrameEngine(DuckDBEngine):
         for name, frame in frames.items():
             self.connection.register(name, frame)
 
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
         return exp.to_table(dataset.table, quoted=True)

@@ -48,21 +48,21 @@ class DuckDBEngine(Engine):
                 f"source {label!r}: cannot open {path}: {_first_line(error)}"
             ) from None
 
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
         return table_relation(dataset.table)
 
-    def columns(self, relation: exp.Expression) -> list[Column]:
+    def columns(self, relation: exp.Expr) -> list[Column]:
         query = exp.select("*").from_(relation).limit(0)
         result = self._execute(query, source_problem=True)
         return [Column(str(d[0]), str(d[1])) for d in result.description or []]
 
-    def fetch(self, query: exp.Expression) -> Rows:
+    def fetch(self, query: exp.Expr) -> Rows:
         result = self._execute(query)
         names = [str(d[0]) for d in result.description or []]
         return Rows(names, [tuple(row) for row in result.fetchall()])
 
-    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+    def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import duckdb
 
         try:
@@ -73,7 +73,7 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
-    def _execute(self, query: exp.Expression, *, source_problem: bool = False) -> Any:
+    def _execute(self, query: exp.Expr, *, source_problem: bool = False) -> Any:
         import duckdb
 
         try:

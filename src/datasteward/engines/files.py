@@ -34,7 +34,7 @@ class FilesEngine(DuckDBEngine):
         super().__init__(None, label=label)
         self.root = root
 
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.path is not None
         location = self.root / dataset.path
         if not glob.glob(str(location)):

@@ -44,11 +44,11 @@ class PostgresEngine(Engine):
                 f"source {label!r}: cannot connect to {mask_password(url)}: {detail}"
             ) from None
 
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
         return table_relation(dataset.table)
 
-    def columns(self, relation: exp.Expression) -> list[Column]:
+    def columns(self, relation: exp.Expr) -> list[Column]:
         import psycopg
         from psycopg.postgres import types
 
@@ -66,12 +66,12 @@ class PostgresEngine(Engine):
             columns.append(Column(description.name, info.name if info else "unknown"))
         return columns
 
-    def fetch(self, query: exp.Expression) -> Rows:
+    def fetch(self, query: exp.Expr) -> Rows:
         cursor = self._execute(query)
         names = [d.name for d in cursor.description or []]
         return Rows(names, [tuple(r) for r in cursor.fetchall()])
 
-    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+    def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import psycopg
         import pyarrow as pa
 
@@ -101,10 +101,10 @@ class PostgresEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
-    def length(self, value: exp.Expression) -> exp.Expression:
+    def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
-    def _execute(self, query: exp.Expression) -> Any:
+    def _execute(self, query: exp.Expr) -> Any:
         import psycopg
 
         try:

@@ -62,13 +62,13 @@ class SQLiteEngine(Engine):
         except sqlite3.Error as error:
             raise SourceError(f"source {label!r}: cannot open {str(path)!r}: {error}") from None
         self.connection.create_function("regexp", 2, _regexp, deterministic=True)
-        self.connection.create_aggregate("stddev_samp", 1, _StddevSamp)
+        self.connection.create_aggregate("stddev_samp", 1, _StddevSamp)  # type: ignore[arg-type]
 
-    def relation(self, dataset: DatasetConfig) -> exp.Expression:
+    def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
         return table_relation(dataset.table)
 
-    def columns(self, relation: exp.Expression) -> list[Column]:
+    def columns(self, relation: exp.Expr) -> list[Column]:
         assert isinstance(relation, exp.Table)
         pragma = exp.select("name", "type").from_(
             exp.Anonymous(
@@ -82,7 +82,7 @@ class SQLiteEngine(Engine):
             raise SourceError(f"source {self.label!r}: table {relation.sql('sqlite')} not found")
         return [Column(str(name), str(kind or "")) for name, kind in found]
 
-    def fetch(self, query: exp.Expression) -> Rows:
+    def fetch(self, query: exp.Expr) -> Rows:
         try:
             cursor = self.connection.execute(self.to_sql(query))
             rows = cursor.fetchall()
@@ -90,7 +90,7 @@ class SQLiteEngine(Engine):
             raise QueryError(str(error)) from None
         return Rows([d[0] for d in cursor.description or []], [tuple(r) for r in rows])
 
-    def stream(self, query: exp.Expression, batch_rows: int = 65_536) -> pa.RecordBatchReader:
+    def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import pyarrow as pa
 
         try:
@@ -112,7 +112,7 @@ class SQLiteEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
-    def median(self, value: exp.Expression, relation: exp.Expression) -> exp.Expression:
+    def median(self, value: exp.Expr, relation: exp.Expr) -> exp.Expr:
         # No MEDIAN in SQLite: average the middle one or two values of the sorted column.
         count = exp.Count(this=value.copy())
         values = (
@@ -142,7 +142,7 @@ class SQLiteEngine(Engine):
         )
         return exp.select(exp.Avg(this=exp.column("v"))).from_(values.subquery("middle")).subquery()
 
-    def stddev(self, value: exp.Expression) -> exp.Expression:
+    def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="stddev_samp", expressions=[value])
 
 

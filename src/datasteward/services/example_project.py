@@ -1,7 +1,8 @@
 """The example project behind ``steward init DIR`` and ``steward demo``.
 
 It writes a small, realistic shop into a directory and a commented ``steward.yml`` that
-uses every check type (``anomaly`` commented out until there is history), so a newcomer can run ``steward scan`` and see checks pass and fail::
+uses every check type (``anomaly`` stays commented out until there is history), so a
+newcomer can run ``steward scan`` and see checks pass and fail::
 
     DIR/
     ├── steward.yml              commented checks (DESIGN.md section 3)

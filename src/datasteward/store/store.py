@@ -31,8 +31,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # Taken inside the upgrade transaction so concurrent first opens run migrations one at a
 # time; the later ones then find the schema current. The key is arbitrary but fixed.
 _MIGRATION_LOCK = {
-    "postgresql": "SELECT 1",
-    "sqlite": "SELECT 1",
+    "postgresql": "SELECT pg_advisory_xact_lock(23490056282796915)",
+    "sqlite": "BEGIN IMMEDIATE",
 }
 
 

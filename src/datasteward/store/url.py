@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -80,8 +81,8 @@ def mask_url(url: str) -> str:
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
     if "password" in parsed.query:
         parsed = parsed.update_query_dict({"password": "***"})
-    # The query value gets percent-encoded; keep it as readable as the masked password.
-    return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+    # Rendering percent-encodes query values (?host=%2Ftmp); people read this, not libpq.
+    return unquote(parsed.render_as_string(hide_password=True))
 
 
 def store_error(url: str, error: DBAPIError, password: str | None) -> SourceError:

@@ -26,7 +26,16 @@ class BetweenParams(ColumnParams):
     def _a_bound(self) -> BetweenParams:
         if self.min is None and self.max is None:
             raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and _ordered(self.min, self.max) is False:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
         return self
+
+
+def _ordered(low: float | str, high: float | str) -> bool | None:
+    """Whether low <= high, or None when they cannot be compared (a date and a number)."""
+    if isinstance(low, str) != isinstance(high, str):
+        return None
+    return low <= high  # type: ignore[operator]
 
 
 class Between(RowLevelCheck):

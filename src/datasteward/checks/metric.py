@@ -22,6 +22,7 @@ from datasteward.checks.base import (
     filtered,
     value_if,
 )
+from datasteward.checks.schema import type_family
 from datasteward.checks.thresholds import ThresholdParams, describe_bounds, within
 
 if TYPE_CHECKING:
@@ -78,7 +79,11 @@ class Metric(CheckDefinition):
     def metrics(self, check: Check, ctx: ScanContext) -> dict[str, exp.Expr]:
         assert isinstance(check.params, MetricParams) and check.column
         stat = check.params.stat
-        value = value_if(filtered(check, ctx, None), ctx.column(check.column))
+        column: exp.Expr = ctx.column(check.column)
+        if type_family(ctx.column_type(check.column) or "") == "boolean":
+            # Booleans count as 0/1; PostgreSQL has no boolean→double cast nor SUM(boolean).
+            column = exp.cast(column, exp.DataType.build("int"))
+        value = value_if(filtered(check, ctx, None), column)
         direct: dict[str, Callable[[], exp.Expr]] = {
             "min": lambda: exp.Min(this=value),
             "max": lambda: exp.Max(this=value),

@@ -63,6 +63,7 @@ def _write_csv(history: DatasetHistory) -> None:
 
 
 def _print_tables(history: DatasetHistory, console: Console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     if not history.checks and not history.metrics:
@@ -78,10 +79,10 @@ def _print_tables(history: DatasetHistory, console: Console) -> None:
             style = STATUS_STYLES[c.status.value]
             table.add_row(
                 f"{c.as_of:%Y-%m-%d %H:%M}",
-                c.name,
+                escape(c.name),
                 f"[{style}]{c.status.value}[/]",
                 "" if c.failed_rows is None else f"{c.failed_rows:,}",
-                c.message,
+                escape(c.message),
             )
         console.print(table)
     if history.metrics:
@@ -90,5 +91,7 @@ def _print_tables(history: DatasetHistory, console: Console) -> None:
             table.add_column(heading, justify="right" if heading == "value" else "left")
         for m in history.metrics:
             value = "NULL" if m.value is None else f"{m.value:,.6g}"
-            table.add_row(f"{m.as_of:%Y-%m-%d %H:%M}", m.name, m.column or "", value)
+            table.add_row(
+                f"{m.as_of:%Y-%m-%d %H:%M}", escape(m.name), escape(m.column or ""), value
+            )
         console.print(table)

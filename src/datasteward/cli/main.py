@@ -221,3 +221,7 @@ def run() -> None:
 
 if __name__ == "__main__":
     run()
+
+
+# Commands defined in other modules register themselves on ``app`` when imported.
+from datasteward.cli import backup_commands  # noqa: E402, F401

@@ -62,12 +62,13 @@ def _detail(
 
 
 def render_text(run: Run, console: Console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     for dataset in run.datasets:
         rows = "?" if dataset.row_count is None else f"{dataset.row_count:,}"
         table = Table(
-            title=f"[bold]{dataset.dataset}[/]  {rows} rows  {dataset.seconds:.2f}s",
+            title=f"[bold]{escape(dataset.dataset)}[/]  {rows} rows  {dataset.seconds:.2f}s",
             title_justify="left",
             expand=False,
         )

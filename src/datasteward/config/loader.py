@@ -46,6 +46,10 @@ def parse_project(text: str, *, file: str = "steward.yml", base_dir: Path | None
     positions: dict[tuple[Any, ...], Position] = {}
     plain = _to_plain(document, (), positions, file)
     _replace_check_lists(plain, positions, file)
+    for internal in ("base_dir", "config_file"):
+        if internal in plain:
+            line, column = _position(positions, (internal,))
+            raise ConfigError(f"unknown key {internal!r}", file=file, line=line, column=column)
     plain["base_dir"] = base_dir or Path.cwd()
     plain["config_file"] = file
     try:
@@ -189,7 +193,8 @@ def _config_error(
     where = ".".join(str(part) for part in path)
     hint = None
     if first["type"] == "extra_forbidden" and path:
-        known = _known_fields(path)
+        tags = [part for part in first["loc"] if _is_union_tag(part)]
+        known = _known_fields(path, tags[0] if tags else None)
         hint = did_you_mean(str(path[-1]), known) if known else None
         message = f"unknown key {where!r}"
     elif first["type"] == "missing":
@@ -203,9 +208,15 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and part in {"files", "duckdb", "sqlite", "postgres"}
 
 
-def _known_fields(path: tuple[Any, ...]) -> list[str]:
+def _known_fields(path: tuple[Any, ...], source_type: str | None = None) -> list[str]:
     from datasteward.config import models
 
+    source_models = {
+        "files": models.FilesSource,
+        "duckdb": models.DuckDBSource,
+        "sqlite": models.SQLiteSource,
+        "postgres": models.PostgresSource,
+    }
     if len(path) == 1:
         return list(models.Project.model_fields)
     if path[0] == "datasets" and len(path) == 3:
@@ -213,7 +224,8 @@ def _known_fields(path: tuple[Any, ...]) -> list[str]:
     if path[0] == "backups" and len(path) == 2:
         return list(models.BackupsConfig.model_fields)
     if path[0] == "sources" and len(path) == 3:
-        return ["type", "root", "path", "url"]
+        model = source_models.get(source_type or "")
+        return [f for f in model.model_fields if f != "type"] if model else []
     return []
 
 

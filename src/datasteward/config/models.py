@@ -79,6 +79,10 @@ class EncryptionConfig(_Strict):
 class BackupsConfig(_Strict):
     repository: str = ".steward/backups"
     encryption: EncryptionConfig | None = None
+    # A full snapshot after this many deltas bounds the chain a restore replays.
+    full_every: int = Field(default=8, ge=1, le=1000)
+    # Uncompressed size of one chunk; memory use is bounded by a few of these.
+    chunk_mib: float = Field(default=4.0, gt=0, le=256)
 
 
 class Project(_Strict):
@@ -96,6 +100,11 @@ class Project(_Strict):
         """A path from the configuration, made absolute against the project folder."""
         candidate = Path(path).expanduser()
         return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    def repository_location(self) -> str:
+        """The backup repository: an fsspec URL as written, or a folder anchored here."""
+        location = self.backups.repository
+        return location if "://" in location else str(self.resolve(location))
 
     def store_url(self) -> str:
         """The store URL with a relative SQLite path anchored at the project folder."""

@@ -6,7 +6,7 @@ never asks which engine it talks to.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -62,6 +62,24 @@ class Engine:
         raise NotImplementedError
 
     def close(self) -> None:
+        raise NotImplementedError
+
+    def write(
+        self,
+        dataset: DatasetConfig,
+        target: str | None,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> int:
+        """Write rows in ONE transaction and return how many were written.
+
+        ``target`` None replaces the dataset's rows (the table keeps its definition);
+        a name creates that new table (an error if it exists). ``before_commit`` runs after
+        the last row and may raise to abandon everything: readers see the old data or the
+        new, never a mix.
+        """
         raise NotImplementedError
 
     # -- SQL the dialects disagree on (overridden where sqlglot's default is wrong) -----

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +36,7 @@ class DuckDBEngine(Engine):
         import duckdb
 
         self.label = label
+        self.path = path
         try:
             if path is None:
                 self.connection: duckdb.DuckDBPyConnection = duckdb.connect()
@@ -73,6 +75,38 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
+    def write(
+        self,
+        dataset: DatasetConfig,
+        target: str | None,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> int:
+        import duckdb
+
+        if self.path is not None and not getattr(self, "_writable", False):
+            # Scans open the file read-only; writing needs the one read-write connection.
+            self.connection.close()
+            self.connection = duckdb.connect(str(self.path))
+            self._writable = True
+        assert dataset.table is not None
+        table = table_relation(target or dataset.table)
+        try:
+            return _write_duckdb(
+                self.connection,
+                table,
+                schema,
+                batches,
+                create=target is not None,
+                before_commit=before_commit,
+            )
+        except duckdb.Error as error:
+            raise SourceError(
+                f"source {self.label!r}: cannot write {table.sql('duckdb')}: {_first_line(error)}"
+            ) from None
+
     def _execute(self, query: exp.Expr, *, source_problem: bool = False) -> Any:
         import duckdb
 
@@ -88,3 +122,37 @@ class DuckDBEngine(Engine):
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _write_duckdb(
+    connection: Any,
+    table: exp.Table,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    create: bool,
+    before_commit: Callable[[], None],
+) -> int:
+    """Rows into a DuckDB table inside one transaction (shared by DuckDB engines)."""
+    from datasteward.engines.arrow_types import create_table
+
+    name = table.sql("duckdb")
+    written = 0
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        if create:
+            connection.execute(create_table(table, schema).sql("duckdb"))
+        else:
+            connection.execute(f"DELETE FROM {name}")
+        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("duckdb") for n in schema.names)
+        for batch in batches:
+            connection.register("steward_rows", batch)
+            connection.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM steward_rows")
+            connection.unregister("steward_rows")
+            written += batch.num_rows
+        before_commit()
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return written

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import glob
+import os
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from datasteward.engines.duckdb import DuckDBEngine
-from datasteward.errors import SourceError
+from datasteward.errors import SourceError, UsageError
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from datasteward.config.models import DatasetConfig
 
 __all__ = ["FilesEngine"]
@@ -46,6 +51,33 @@ class FilesEngine(DuckDBEngine):
         reader = _READERS[file_format]
         return exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(location))])
 
+    def write(
+        self,
+        dataset: DatasetConfig,
+        target: str | None,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> int:
+        assert dataset.path is not None
+        file_format = dataset.format or _format_of(dataset.path, self.label)
+        if target is not None:
+            path = self.root / f"{target}.{'parquet' if file_format == 'parquet' else 'csv'}"
+            if path.exists():
+                raise UsageError(f"{path} already exists", hint="choose another --to-table name")
+            file_format = "parquet" if file_format == "parquet" else "csv"
+        else:
+            matches = sorted(glob.glob(str(self.root / dataset.path)))
+            if len(matches) != 1:
+                raise UsageError(
+                    f"dataset path {dataset.path!r} matches {len(matches)} files; "
+                    "only a dataset stored in one file can be replaced in place",
+                    hint="restore with --to PATH instead",
+                )
+            path = Path(matches[0])
+        return write_file(path, file_format, schema, batches, before_commit=before_commit)
+
 
 def _format_of(path: str, label: str) -> str:
     suffix = Path(path.replace("*", "x")).suffix.lower()
@@ -55,3 +87,53 @@ def _format_of(path: str, label: str) -> str:
         f"source {label!r}: cannot tell the format of {path!r}",
         hint="set 'format: parquet|csv|json' on the dataset",
     )
+
+
+def write_file(
+    path: Path,
+    file_format: str,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    before_commit: Callable[[], None] = lambda: None,
+) -> int:
+    """Stream batches into ``path`` atomically: temp file, fsync, rename, fsync folder."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    if file_format not in {"parquet", "csv"}:
+        raise UsageError(f"cannot write {file_format} files", hint="write .parquet or .csv instead")
+    folder = path.resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    temp = Path(temp_name)
+    written = 0
+    try:
+        writer: Any = (
+            pq.ParquetWriter(temp, schema, compression="zstd")
+            if file_format == "parquet"
+            else pa_csv.CSVWriter(temp, schema)
+        )
+        with writer:
+            for batch in batches:
+                writer.write_batch(batch)
+                written += batch.num_rows
+        before_commit()
+        with temp.open("rb") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return written
+
+
+def format_of_path(path: Path) -> str:
+    """The file format a path's extension names (for ``restore --to PATH``)."""
+    return _format_of(path.name, "output")

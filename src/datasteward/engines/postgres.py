@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
@@ -20,8 +21,10 @@ __all__ = ["PostgresEngine", "mask_password"]
 
 
 def mask_password(url: str) -> str:
-    """``postgresql://user:secret@host`` → ``postgresql://user:***@host``."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """Hide passwords in URLs (``user:secret@``, ``?password=``) and key=value strings."""
+    # Greedy up to the last '@' so an unencoded '@' inside the password is hidden too.
+    masked = re.sub(r"(://[^:/@]*:)[^/]*@", r"\1***@", url)
+    return re.sub(r"(password\s*=\s*)('[^']*'|[^&\s]*)", r"\1***", masked, flags=re.I)
 
 
 class PostgresEngine(Engine):
@@ -81,25 +84,69 @@ class PostgresEngine(Engine):
             first_rows = next(batched(rows, batch_rows), [])
         except psycopg.Error as error:
             raise QueryError(_first_line(error)) from None
-        names = [d.name for d in cursor.description or []]
+        schema, converters = arrow_schema(cursor.description or [])
 
         def to_batch(chunk: list[Any]) -> pa.RecordBatch:
-            return pa.RecordBatch.from_pylist([dict(zip(names, r, strict=True)) for r in chunk])
-
-        if not first_rows:
-            empty = pa.schema([(n, pa.null()) for n in names])
-            return pa.RecordBatchReader.from_batches(empty, iter([]))
-        first = to_batch(first_rows)
+            columns = [
+                [convert(row[i]) for row in chunk] if convert else [row[i] for row in chunk]
+                for i, convert in enumerate(converters)
+            ]
+            return pa.RecordBatch.from_arrays(
+                [
+                    pa.array(values, type=field.type)
+                    for values, field in zip(columns, schema, strict=True)
+                ],
+                schema=schema,
+            )
 
         def batches() -> Any:
-            yield first
+            if first_rows:
+                yield to_batch(first_rows)
             for chunk in batched(rows, batch_rows):
-                yield to_batch(chunk).cast(first.schema)
+                yield to_batch(chunk)
 
-        return pa.RecordBatchReader.from_batches(first.schema, batches())
+        return pa.RecordBatchReader.from_batches(schema, batches())
 
     def close(self) -> None:
         self.connection.close()
+
+    def write(
+        self,
+        dataset: DatasetConfig,
+        target: str | None,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> int:
+        import psycopg
+
+        from datasteward.engines.arrow_types import create_table
+
+        assert dataset.table is not None
+        table = table_relation(target or dataset.table)
+        name = table.sql("postgres")
+        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("postgres") for n in schema.names)
+        written = 0
+        try:
+            # One transaction: TRUNCATE is transactional in PostgreSQL, so readers keep
+            # seeing the old rows until COMMIT, and the table keeps indexes and grants.
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                if target is not None:
+                    cursor.execute(create_table(table, schema).sql("postgres"))
+                else:
+                    cursor.execute(f"TRUNCATE {name}")
+                with cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+                    for batch in batches:
+                        for row in batch.to_pylist():
+                            copy.write_row(tuple(row.values()))
+                        written += batch.num_rows
+                before_commit()
+        except psycopg.Error as error:
+            raise SourceError(
+                f"source {self.label!r}: cannot write {name}: {_first_line(error)}"
+            ) from None
+        return written
 
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
@@ -113,6 +160,55 @@ class PostgresEngine(Engine):
             raise SourceError(f"source {self.label!r}: {_first_line(error)}") from None
         except psycopg.Error as error:
             raise QueryError(_first_line(error)) from None
+
+
+def arrow_schema(description: Any) -> tuple[pa.Schema, list[Callable[[Any], Any] | None]]:
+    """Arrow types for PostgreSQL result columns, and value converters where needed."""
+    import json
+
+    import pyarrow as pa
+    from psycopg.postgres import types
+
+    fields = []
+    converters: list[Callable[[Any], Any] | None] = []
+    simple = {
+        "int2": pa.int16(),
+        "int4": pa.int32(),
+        "int8": pa.int64(),
+        "oid": pa.int64(),
+        "float4": pa.float32(),
+        "float8": pa.float64(),
+        "bool": pa.bool_(),
+        "text": pa.string(),
+        "varchar": pa.string(),
+        "bpchar": pa.string(),
+        "name": pa.string(),
+        "bytea": pa.binary(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+        "timestamptz": pa.timestamp("us", tz="UTC"),
+        "time": pa.time64("us"),
+    }
+    for column in description:
+        info = types.get(column.type_code)
+        kind = info.name if info else "unknown"
+        convert: Callable[[Any], Any] | None = None
+        if kind in simple:
+            arrow_type = simple[kind]
+        elif kind == "numeric":
+            precision, scale = column.precision, column.scale
+            arrow_type = (
+                pa.decimal128(precision, scale)
+                if precision and precision <= 38 and scale is not None
+                else pa.decimal256(76, 20)
+            )
+        elif kind in {"json", "jsonb"}:
+            arrow_type, convert = pa.string(), lambda v: None if v is None else json.dumps(v)
+        else:
+            arrow_type, convert = pa.string(), lambda v: None if v is None else str(v)
+        fields.append(pa.field(column.name, arrow_type))
+        converters.append(convert)
+    return pa.schema(fields), converters
 
 
 def _first_line(error: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -54,6 +55,7 @@ class SQLiteEngine(Engine):
 
     def __init__(self, path: Path, *, label: str = "sqlite") -> None:
         self.label = label
+        self.path = path
         if not path.exists():
             raise SourceError(f"source {label!r}: SQLite file {str(path)!r} not found")
         try:
@@ -112,6 +114,45 @@ class SQLiteEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
+    def write(
+        self,
+        dataset: DatasetConfig,
+        target: str | None,
+        schema: pa.Schema,
+        batches: Iterable[pa.RecordBatch],
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+    ) -> int:
+        from datasteward.engines.arrow_types import create_table
+
+        assert dataset.table is not None
+        table = table_relation(target or dataset.table)
+        name = table.sql("sqlite")
+        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("sqlite") for n in schema.names)
+        insert = f"INSERT INTO {name} ({columns}) VALUES ({', '.join('?' for _ in schema.names)})"
+        writer = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        written = 0
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            try:
+                if target is not None:
+                    writer.execute(create_table(table, schema).sql("sqlite"))
+                else:
+                    writer.execute(f"DELETE FROM {name}")
+                for batch in batches:
+                    writer.executemany(insert, _sqlite_rows(batch))
+                    written += batch.num_rows
+                before_commit()
+                writer.execute("COMMIT")
+            except BaseException:
+                writer.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise SourceError(f"source {self.label!r}: cannot write {name}: {error}") from None
+        finally:
+            writer.close()
+        return written
+
     def median(self, value: exp.Expr, relation: exp.Expr) -> exp.Expr:
         # No MEDIAN in SQLite: average the middle one or two values of the sorted column.
         count = exp.Count(this=value.copy())
@@ -144,6 +185,23 @@ class SQLiteEngine(Engine):
 
     def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="stddev_samp", expressions=[value])
+
+
+def _sqlite_rows(batch: pa.RecordBatch) -> Iterator[tuple[object, ...]]:
+    """Rows with the values sqlite3 can bind (decimals and times as text)."""
+    from datetime import date, time
+    from decimal import Decimal
+
+    def value(item: object) -> object:
+        if isinstance(item, Decimal):
+            return str(item)
+        if isinstance(item, date | time):
+            return item.isoformat()
+        return item
+
+    names = batch.schema.names
+    for row in batch.to_pylist():
+        yield tuple(value(row[n]) for n in names)
 
 
 def _chain(first: pa.RecordBatch, rest: object) -> object:

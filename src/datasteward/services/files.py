@@ -6,11 +6,20 @@ import os
 import tempfile
 from pathlib import Path
 
+from datasteward.errors import UsageError
+
 __all__ = ["write_text_atomically"]
 
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never a half-written one."""
+    try:
+        _write(path, text)
+    except OSError as error:
+        raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+
+
+def _write(path: Path, text: str) -> None:
     folder = path.resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)

@@ -1,0 +1,276 @@
+"""Take a snapshot of a dataset: full, or a row-level delta against the previous one.
+
+Full snapshots stream the dataset straight from its engine into chunks. Deltas rebuild
+the previous snapshot in a scratch DuckDB, load the current data beside it, and let
+DuckDB compute which rows appeared and disappeared (a multiset difference on row
+identities); only those rows are stored. A full snapshot every ``full_every`` snapshots
+bounds the chain a restore replays.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from datasteward.services.backup.catalog import chain_of, latest, open_repository
+from datasteward.services.backup.codec import encode_chunk, rebatch
+from datasteward.services.backup.fingerprint import Fingerprint, quoted
+from datasteward.services.backup.manifest import Manifest, encode_schema, new_snapshot_id
+from datasteward.services.backup.scratch import COUNT, H1, H2, RANK, Scratch, identity_sql
+from datasteward.services.sources import SourcePool
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from datasteward.config.models import Project
+    from datasteward.repository import ChunkRef, Repository
+
+__all__ = ["BackupProgress", "backup_dataset"]
+
+
+@dataclass
+class BackupProgress:
+    """Callbacks for a door's progress bar: rows read and bytes stored so far."""
+
+    on_rows: Callable[[int, int], None] | None = None  # (rows, logical bytes) added
+
+
+class ChunkWriter:
+    """Compress, encrypt and store chunks on worker threads, keeping their order.
+
+    At most a few chunks are in flight, so memory stays bounded by the chunk size.
+    """
+
+    def __init__(self, repository: Repository, workers: int = 2) -> None:
+        self.repository = repository
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-chunk")
+        self.pending: deque[Future[ChunkRef]] = deque()
+        self.ids: list[str] = []
+        self.stored = 0
+        self.limit = workers * 2
+
+    def submit(self, batch: pa.RecordBatch) -> None:
+        self.pending.append(self.pool.submit(self.repository.put_chunk, encode_chunk(batch)))
+        while len(self.pending) > self.limit:
+            self._collect()
+
+    def _collect(self) -> None:
+        ref = self.pending.popleft().result()
+        self.ids.append(ref.id)
+        self.stored += ref.stored
+
+    def finish(self) -> list[str]:
+        try:
+            while self.pending:
+                self._collect()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return self.ids
+
+    def write_all(self, batches: Iterable[pa.RecordBatch]) -> list[str]:
+        for batch in batches:
+            self.submit(batch)
+        return self.finish()
+
+
+def backup_dataset(
+    project: Project,
+    dataset: str,
+    *,
+    tags: Sequence[str] = (),
+    pool: SourcePool | None = None,
+    progress: BackupProgress | None = None,
+    force_full: bool = False,
+) -> Manifest:
+    """Snapshot one dataset into the repository and return its manifest."""
+    repository = open_repository(project)
+    own_pool = pool is None
+    sources = pool or SourcePool(project)
+    try:
+        with repository.writer_lock(purpose=f"backup {dataset}"):
+            ref = sources.dataset(dataset)
+            reader = ref.engine.stream(exp.select("*").from_(ref.relation.copy()))
+            previous = latest(repository, dataset)
+            quality, quality_run = latest_quality(project, dataset)
+            draft = _Draft(
+                id=new_snapshot_id(datetime.now(UTC)),
+                dataset=dataset,
+                source=ref.source,
+                key=list(project.datasets[dataset].key),
+                tags=list(tags),
+                quality=quality,
+                quality_run=quality_run,
+            )
+            target = int(project.backups.chunk_mib * 1024 * 1024)
+            batches = _counting(reader, progress)
+            delta_possible = (
+                previous is not None
+                and not force_full
+                and previous.depth + 1 < project.backups.full_every
+                and previous.arrow_schema.equals(reader.schema)
+            )
+            if delta_possible:
+                assert previous is not None
+                manifest = _delta(repository, draft, reader.schema, batches, previous, target)
+            else:
+                manifest = _full(repository, draft, reader.schema, batches, target)
+            repository.write_manifest(manifest.id, manifest.to_dict())
+            return manifest
+    finally:
+        if own_pool:
+            sources.close()
+
+
+@dataclass(frozen=True)
+class _Draft:
+    id: str
+    dataset: str
+    source: str
+    key: list[str]
+    tags: list[str]
+    quality: str
+    quality_run: str | None
+
+    def manifest(self, schema: pa.Schema, **fields: object) -> Manifest:
+        return Manifest(
+            id=self.id,
+            dataset=self.dataset,
+            source=self.source,
+            created_at=datetime.now(UTC).isoformat(),
+            schema=encode_schema(schema),
+            key=self.key,
+            tags=self.tags,
+            quality=self.quality,
+            quality_run=self.quality_run,
+            **fields,  # type: ignore[arg-type]
+        )
+
+
+def _counting(
+    reader: pa.RecordBatchReader, progress: BackupProgress | None
+) -> Iterable[pa.RecordBatch]:
+    for batch in reader:
+        if progress and progress.on_rows:
+            progress.on_rows(batch.num_rows, batch.nbytes)
+        yield batch
+
+
+def _full(
+    repository: Repository,
+    draft: _Draft,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    target: int,
+) -> Manifest:
+    import duckdb
+
+    writer = ChunkWriter(repository)
+    fingerprint = Fingerprint(duckdb.connect())
+    logical = 0
+    try:
+        for batch in rebatch(iter(batches), target):
+            fingerprint.add_batch(batch)
+            logical += batch.nbytes
+            writer.submit(batch)
+    finally:
+        ids = writer.finish()
+        fingerprint.connection.close()
+    return draft.manifest(
+        schema,
+        kind="full",
+        rows=fingerprint.rows,
+        bytes=logical,
+        bytes_added=writer.stored,
+        data_chunks=ids,
+        fingerprint=fingerprint.value,
+    )
+
+
+def _delta(
+    repository: Repository,
+    draft: _Draft,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    previous: Manifest,
+    target: int,
+) -> Manifest:
+    columns = schema.names
+    with Scratch() as scratch:
+        logical = scratch.load("current", schema, batches)
+        scratch.materialize(repository, chain_of(repository, previous), "previous")
+        fingerprint = Fingerprint(scratch.connection)
+        fingerprint.add_table("current", columns)
+        for name in ("current", "previous"):
+            scratch.connection.execute(
+                f"CREATE TABLE {name}_ids AS SELECT {identity_sql(columns)}, * FROM {quoted(name)}"
+            )
+            scratch.connection.execute(f"DROP TABLE {quoted(name)}")
+        deletes, upserts = _difference_sql(columns)
+        writer = ChunkWriter(repository)
+        delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
+        stored = writer.stored
+        writer = ChunkWriter(repository)
+        upsert_ids = writer.write_all(rebatch(iter(scratch.stream(upserts)), target))
+        stored += writer.stored
+    return draft.manifest(
+        schema,
+        kind="delta",
+        parent=previous.id,
+        depth=previous.depth + 1,
+        rows=fingerprint.rows,
+        bytes=logical,
+        bytes_added=stored,
+        data_chunks=upsert_ids,
+        delete_chunks=delete_ids,
+        fingerprint=fingerprint.value,
+    )
+
+
+def _difference_sql(columns: list[str]) -> tuple[str, str]:
+    """Queries for identities to drop (with counts) and rows to add, previous → current."""
+    counts = "SELECT {h1}, {h2}, count(*) AS {n} FROM {table} GROUP BY {h1}, {h2}"
+    previous = counts.format(h1=H1, h2=H2, n=COUNT, table="previous_ids")
+    current = counts.format(h1=H1, h2=H2, n=COUNT, table="current_ids")
+    deletes = f"""
+        WITH p AS ({previous}), c AS ({current})
+        SELECT p.{H1}, p.{H2}, p.{COUNT} - coalesce(c.{COUNT}, 0) AS {COUNT}
+        FROM p LEFT JOIN c USING ({H1}, {H2})
+        WHERE p.{COUNT} > coalesce(c.{COUNT}, 0)
+    """
+    select = ", ".join("x." + quoted(c) for c in columns)
+    upserts = f"""
+        WITH p AS ({previous}), c AS ({current}),
+             grown AS (
+                SELECT c.{H1}, c.{H2}, c.{COUNT} - coalesce(p.{COUNT}, 0) AS extra
+                FROM c LEFT JOIN p USING ({H1}, {H2})
+                WHERE c.{COUNT} > coalesce(p.{COUNT}, 0)
+             )
+        SELECT {select} FROM (
+            SELECT current_ids.*, row_number() OVER (PARTITION BY {H1}, {H2}) AS {RANK}
+            FROM current_ids SEMI JOIN grown USING ({H1}, {H2})
+        ) x JOIN grown g USING ({H1}, {H2})
+        WHERE x.{RANK} <= g.extra
+    """
+    return deletes, upserts
+
+
+def latest_quality(project: Project, dataset: str) -> tuple[str, str | None]:
+    """pass/fail of the newest scan of the dataset, or unknown when it was never scanned."""
+    from datasteward.store import Store
+
+    with Store.open(project.store_url()) as store:
+        rows = store.check_history(dataset, limit=500)
+    if not rows:
+        return "unknown", None
+    newest = rows[0].run_id
+    failed = any(
+        r.run_id == newest and r.severity.value == "error" and r.status.value != "pass"
+        for r in rows
+    )
+    return ("fail" if failed else "pass"), newest

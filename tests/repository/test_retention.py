@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ def snap(
     return found
 
 
-# Two a day on 1–3 Jan 2026 (a Thursday), then one each on 12 Jan and 3 Feb.
+# Two a day on 1-3 Jan 2026 (a Thursday), then one each on 12 Jan and 3 Feb.
 HISTORY = [
     snap("a1", "2026-01-01T08:00:00Z"),
     snap("a2", "2026-01-01T20:00:00Z"),
@@ -39,7 +40,7 @@ CASES = [
     ("last 2", RetentionPolicy(keep_last=2), ["d1", "e1"]),
     ("daily 3", RetentionPolicy(keep_daily=3), ["c2", "d1", "e1"]),
     ("daily 5", RetentionPolicy(keep_daily=5), ["a2", "b2", "c2", "d1", "e1"]),
-    # ISO weeks: 1–3 Jan is 2026-W01, 12 Jan W03, 3 Feb W06.
+    # ISO weeks: 1-3 Jan is 2026-W01, 12 Jan W03, 3 Feb W06.
     ("weekly 3", RetentionPolicy(keep_weekly=3), ["c2", "d1", "e1"]),
     ("monthly 2", RetentionPolicy(keep_monthly=2), ["d1", "e1"]),
     ("monthly 9", RetentionPolicy(keep_monthly=9), ["d1", "e1"]),
@@ -109,6 +110,14 @@ def test_times_with_offsets_are_compared_as_instants() -> None:
     ]
     assert select_forgettable(snapshots, RetentionPolicy(keep_last=1)) == (["late"], ["early"])
     assert select_forgettable(snapshots, RetentionPolicy(keep_daily=1)) == (["late"], ["early"])
+
+
+def test_datetimes_are_accepted_as_well_as_strings() -> None:
+    snapshots: list[dict[str, Any]] = [
+        {"id": "old", "created_at": datetime(2026, 1, 1, tzinfo=UTC)},
+        {"id": "new", "created_at": "2026-01-02T00:00:00+00:00"},
+    ]
+    assert select_forgettable(snapshots, RetentionPolicy(keep_last=1)) == (["new"], ["old"])
 
 
 def test_missing_parents_and_cycles_do_not_break_the_walk() -> None:

@@ -119,7 +119,7 @@ def _compare(scratch: Any, samples: int) -> tuple[int, int, list[Any]]:
             considered, failed = scratch.execute(
                 f"SELECT COALESCE(SUM(n), 0), COALESCE(SUM(n) FILTER (WHERE {missing}), 0) "
                 "FROM child c"
-            ).fetchone()
+            ).fetchall()[0]
             orphans = scratch.execute(
                 f"SELECT c.k FROM child c WHERE {missing} ORDER BY c.k LIMIT ?", [samples]
             ).fetchall()

@@ -134,8 +134,7 @@ def restore(
 
     project = _project(config)
     select_datasets(project, [dataset])
-    chosen = sum(x is not None and x is not False for x in (snapshot, at, last_good or None))
-    if chosen > 1:
+    if sum([snapshot is not None, at is not None, last_good]) > 1:
         from datasteward.errors import UsageError
 
         raise UsageError("choose at most one of --snapshot, --at, --last-good")
@@ -243,3 +242,61 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+@app.command()
+def diff(
+    dataset: Annotated[str, typer.Argument(help="Dataset to compare.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    from_: Annotated[
+        str, typer.Option("--from", help="Snapshot id (or prefix) or a time: the 'before' side.")
+    ] = "",
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Snapshot id for the 'after' side (default: current data)."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", min=0, help="Sample rows per kind of change.")
+    ] = 5,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.text,
+) -> None:
+    """Rows added, removed and changed between a snapshot and the current data (or another snapshot)."""
+    from datasteward.errors import UsageError
+    from datasteward.services.backup import find_snapshot, open_repository
+    from datasteward.services.backup.diff import diff_dataset
+    from datasteward.services.scan import select_datasets
+
+    if not from_:
+        raise UsageError("--from SNAPSHOT|TIME is required")
+    project = _project(config)
+    select_datasets(project, [dataset])
+    repository = open_repository(project, create=False)
+    before = _snapshot_by_id_or_time(repository, dataset, from_)
+    after = find_snapshot(repository, dataset, snapshot_id=to) if to else None
+    result = diff_dataset(project, before, after, samples=samples)
+    if format == TableFormat.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        return
+    console = _console()
+    console.print(
+        f"{dataset}: {result.before} → {result.after} (matched by {'key' if result.mode == 'key' else 'whole rows'})\n"
+        f"  added {result.added:,}   removed {result.removed:,}   changed {result.changed:,}   unchanged {result.unchanged:,}"
+    )
+    for column, count in result.columns_changed.items():
+        console.print(f"  {column}: {count:,} rows changed")
+    if result.columns_added or result.columns_removed:
+        console.print(f"  columns added {result.columns_added}, removed {result.columns_removed}")
+    for kind, rows in result.samples.items():
+        for row in rows:
+            console.print(f"  {kind}: {json.dumps(row, default=str)}", markup=False)
+
+
+def _snapshot_by_id_or_time(repository: object, dataset: str, text: str) -> Manifest:
+    from datasteward.services.backup import find_snapshot
+    from datasteward.services.times import parse_timestamp
+
+    try:
+        moment = parse_timestamp(text)
+    except ValueError:
+        return find_snapshot(repository, dataset, snapshot_id=text)  # type: ignore[arg-type]
+    return find_snapshot(repository, dataset, at=moment)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from datasteward.config.models import CheckSpec, Project
 from datasteward.errors import ConfigError, did_you_mean
@@ -194,7 +194,7 @@ def _config_error(
     hint = None
     if first["type"] == "extra_forbidden" and path:
         tags = [part for part in first["loc"] if _is_union_tag(part)]
-        known = _known_fields(path, tags[0] if tags else None)
+        known = _known_fields(path, str(tags[0]) if tags else None)
         hint = did_you_mean(str(path[-1]), known) if known else None
         message = f"unknown key {where!r}"
     elif first["type"] == "missing":
@@ -211,7 +211,7 @@ def _is_union_tag(part: Any) -> bool:
 def _known_fields(path: tuple[Any, ...], source_type: str | None = None) -> list[str]:
     from datasteward.config import models
 
-    source_models = {
+    source_models: dict[str, type[BaseModel]] = {
         "files": models.FilesSource,
         "duckdb": models.DuckDBSource,
         "sqlite": models.SQLiteSource,

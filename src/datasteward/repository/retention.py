@@ -137,7 +137,7 @@ def _by_dataset(snapshots: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
 def _instant(snapshot: dict[str, Any]) -> datetime:
     value = snapshot.get("created_at")
     try:
-        when = datetime.fromisoformat(str(value))
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         raise RepositoryCorrupt(
             f"snapshot {snapshot.get('id')} has no valid created_at ({value!r})"

@@ -62,7 +62,7 @@ class Fingerprint:
         )
 
     def _add(self, sql: str, connection: duckdb.DuckDBPyConnection | None = None) -> None:
-        rows, total = (connection or self.connection).execute(sql).fetchone() or (0, 0)
+        rows, total = (connection or self.connection).execute(sql).fetchall()[0]
         self.rows += int(rows or 0)
         self.total = (self.total + int(total or 0)) % (1 << 128)
 

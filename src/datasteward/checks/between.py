@@ -58,12 +58,14 @@ class Between(RowLevelCheck):
     def problem(self, check: Check) -> str:
         params = check.params
         assert isinstance(params, BetweenParams)
+        if params.max is None:
+            return f"have {check.column} {'<=' if params.strict_min else '<'} {_show(params.min)}"
+        if params.min is None:
+            return f"have {check.column} {'>=' if params.strict_max else '>'} {_show(params.max)}"
         low = "(" if params.strict_min else "["
         high = ")" if params.strict_max else "]"
-        low_value = "-inf" if params.min is None else _show(params.min)
-        high_value = "inf" if params.max is None else _show(params.max)
-        return f"have {check.column} outside {low}{low_value}, {high_value}{high}"
+        return f"have {check.column} outside {low}{_show(params.min)}, {_show(params.max)}{high}"
 
 
-def _show(value: float | str) -> str:
+def _show(value: float | str | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)

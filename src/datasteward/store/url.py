@@ -59,7 +59,9 @@ def _sqlite_engine(url: URL) -> Engine:
             raise SourceError(
                 f"cannot create the folder {path.parent} for the metadata store: {error.strerror}"
             ) from error
-        engine = create_engine(url.set(database=str(path)))
+        # Several processes share one store file: wait for a writer instead of failing
+        # with "database is locked" after the driver's 5 s default.
+        engine = create_engine(url.set(database=str(path)), connect_args={"timeout": 60})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -68,6 +70,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # SQLite ignores foreign keys unless asked; WAL lets readers (the web UI) run while a
     # scan writes.
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()

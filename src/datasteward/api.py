@@ -51,13 +51,17 @@ def _project_yaml(
     check_list = (
         checks
         if isinstance(checks, str)
-        else json.dumps([dict(c) if isinstance(c, Mapping) else c for c in checks], default=str)
+        else json.dumps(
+            [dict(c) if isinstance(c, Mapping) else c for c in checks],
+            default=str,
+            ensure_ascii=False,
+        )
     )
     lines = ["version: 1", "sources: {frames: {type: duckdb, path: ':memory:'}}", "datasets:"]
     for frame in frames:
-        lines.append(f"  {json.dumps(frame)}:")
+        lines.append(f"  {json.dumps(frame, ensure_ascii=False)}:")
         lines.append("    source: frames")
-        lines.append(f"    table: {json.dumps(frame)}")
+        lines.append(f"    table: {json.dumps(frame, ensure_ascii=False)}")
         if frame == next(iter(frames)):
             lines.append("    checks:")
             lines.extend("      " + line for line in _as_block(check_list))

@@ -133,6 +133,8 @@ def filtered(check: Check, ctx: ScanContext, condition: exp.Expr | None) -> exp.
 
 def count_if(condition: exp.Expr) -> exp.Expr:
     """COUNT(CASE WHEN condition THEN 1 END): portable to every dialect, 0 when none."""
+    if isinstance(condition, exp.Boolean) and condition.this is True:
+        return exp.Count(this=exp.Star())  # the same metric as the dataset's row count
     return exp.Count(this=exp.Case(ifs=[exp.If(this=condition, true=exp.Literal.number(1))]))
 
 

@@ -10,6 +10,7 @@ from sqlglot import exp
 from datasteward.checks.base import Check
 from datasteward.checks.literals import literal
 from datasteward.checks.row_level import ColumnParams, RowLevelCheck
+from datasteward.checks.schema import type_family
 
 if TYPE_CHECKING:
     from datasteward.compile.context import ScanContext
@@ -45,14 +46,22 @@ class Between(RowLevelCheck):
     def valid(self, check: Check, ctx: ScanContext) -> exp.Expr:
         params = check.params
         assert isinstance(params, BetweenParams) and check.column
-        value = ctx.column(check.column)
+        value: exp.Expr = ctx.column(check.column)
+        family = type_family(ctx.column_type(check.column) or "")
+        temporal = family in {"date", "timestamp"}
+
+        def bound(given: float | str) -> exp.Expr:
+            return ctx.engine.temporal(literal(given), family) if temporal else literal(given)
+
+        if temporal:
+            value = ctx.engine.temporal(value, family)
         parts: list[exp.Expr] = []
         if params.min is not None:
             low = exp.GT if params.strict_min else exp.GTE
-            parts.append(low(this=value.copy(), expression=literal(params.min)))
+            parts.append(low(this=value.copy(), expression=bound(params.min)))
         if params.max is not None:
             high = exp.LT if params.strict_max else exp.LTE
-            parts.append(high(this=value.copy(), expression=literal(params.max)))
+            parts.append(high(this=value.copy(), expression=bound(params.max)))
         return exp.and_(*parts) if len(parts) > 1 else parts[0]
 
     def problem(self, check: Check) -> str:

@@ -23,6 +23,7 @@ from datasteward.checks.base import (
     value_if,
 )
 from datasteward.checks.schema import type_family
+from datasteward.errors import CheckDefinitionError
 from datasteward.checks.thresholds import ThresholdParams, describe_bounds, within
 
 if TYPE_CHECKING:
@@ -42,6 +43,10 @@ Stat = Literal[
     "duplicate_count",
     "duplicate_percent",
 ]
+
+
+_NUMERIC_STATS = {"mean", "stddev", "sum", "median"}
+_NOT_NUMBERS = {"string", "date", "timestamp", "time", "binary"}
 
 
 class MetricParams(ThresholdParams):
@@ -80,7 +85,13 @@ class Metric(CheckDefinition):
         assert isinstance(check.params, MetricParams) and check.column
         stat = check.params.stat
         column: exp.Expr = ctx.column(check.column)
-        if type_family(ctx.column_type(check.column) or "") == "boolean":
+        family = type_family(ctx.column_type(check.column) or "")
+        if stat in _NUMERIC_STATS and family in _NOT_NUMBERS:
+            # SQLite would quietly read text as 0; every engine must say the same thing.
+            raise CheckDefinitionError(
+                f"{stat} needs a numeric column; {check.column} is {ctx.column_type(check.column)}"
+            )
+        if family == "boolean":
             # Booleans count as 0/1; PostgreSQL has no boolean→double cast nor SUM(boolean).
             column = exp.cast(column, exp.DataType.build("int"))
         value = value_if(filtered(check, ctx, None), column)
@@ -108,7 +119,13 @@ class Metric(CheckDefinition):
 
     def evaluate(self, check: Check, values: Mapping[str, Any], ctx: ScanContext) -> Outcome:
         assert isinstance(check.params, MetricParams)
-        value = self.observed(check, values)
+        try:
+            value = self.observed(check, values)
+        except (TypeError, ValueError):
+            raise CheckDefinitionError(
+                f"{check.params.stat} of {check.column} is {values.get('value')!r}, "
+                "which cannot be compared with numeric bounds"
+            ) from None
         expected = describe_bounds(check.params)
         shown = "NULL (no values)" if value is None else f"{value:g}"
         return Outcome(
@@ -119,4 +136,9 @@ class Metric(CheckDefinition):
 
     def metric_values(self, check: Check, values: Mapping[str, Any]) -> dict[str, float | None]:
         assert isinstance(check.params, MetricParams)
-        return {} if check.params.where else {check.params.stat: self.observed(check, values)}
+        if check.params.where:
+            return {}
+        try:
+            return {check.params.stat: self.observed(check, values)}
+        except (TypeError, ValueError):
+            return {}  # not a number (the min of a text column): nothing to chart

@@ -80,7 +80,10 @@ def render_text(run: Run, console: Console) -> None:
             style = STATUS_STYLES[check.status.value]
             failed = "" if check.failed_rows is None else f"{check.failed_rows:,}"
             table.add_row(
-                f"[{style}]{check.status.value.upper()}[/]", escape(check.name), failed, escape(check.message)
+                f"[{style}]{check.status.value.upper()}[/]",
+                escape(check.name),
+                failed,
+                escape(check.message),
             )
         console.print(table)
     summary = run.summary

@@ -20,7 +20,12 @@ _STATEMENTS = (exp.Query, exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Se
 def parse_condition(text: str, dialect: str, *, what: str = "where") -> exp.Expr:
     """One SQL expression (``amount > 0 AND status = 'paid'``), never a statement."""
     expressions = _parse(text, dialect, what)
-    if len(expressions) != 1 or isinstance(expressions[0], _STATEMENTS):
+    # An allow list: only value expressions (conditions, columns, functions) get through.
+    if (
+        len(expressions) != 1
+        or not isinstance(expressions[0], exp.Condition)
+        or isinstance(expressions[0], _STATEMENTS)
+    ):
         raise CheckDefinitionError(
             f"{what}: {text!r} must be a single SQL expression, not a statement",
             hint='write a condition such as "amount > 0"',

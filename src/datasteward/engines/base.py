@@ -43,6 +43,8 @@ class Engine:
     """A connection to where data lives. Subclasses implement the abstract hooks."""
 
     dialect: ClassVar[str]
+    #: False for engines over files: they change data by rewriting it whole (``write``).
+    changes_in_place: ClassVar[bool] = True
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------
@@ -82,6 +84,17 @@ class Engine:
         """
         raise NotImplementedError
 
+    def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
+        """Run data-changing statements in ONE transaction; return the rows each affected.
+
+        A failure (or a kill) part-way leaves every statement undone.
+        """
+        raise NotImplementedError
+
+    def row_position(self) -> exp.Expr:
+        """The physical position of a row (rowid, ctid): orders rows as stored."""
+        raise NotImplementedError
+
     # -- SQL the dialects disagree on (overridden where sqlglot's default is wrong) -----
     def median(self, value: exp.Expr, relation: exp.Expr) -> exp.Expr:
         return exp.Median(this=value)
@@ -94,6 +107,10 @@ class Engine:
 
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
+
+    def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
+        """A date/timestamp value as the engine compares it (engines with real types: as is)."""
+        return value
 
     def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)

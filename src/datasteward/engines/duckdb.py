@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -86,11 +86,7 @@ class DuckDBEngine(Engine):
     ) -> int:
         import duckdb
 
-        if self.path is not None and not getattr(self, "_writable", False):
-            # Scans open the file read-only; writing needs the one read-write connection.
-            self.connection.close()
-            self.connection = duckdb.connect(str(self.path))
-            self._writable = True
+        self._make_writable()
         assert dataset.table is not None
         table = table_relation(target or dataset.table)
         try:
@@ -107,6 +103,38 @@ class DuckDBEngine(Engine):
                 f"source {self.label!r}: cannot write {table.sql('duckdb')}: {_first_line(error)}"
             ) from None
 
+    def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
+        import duckdb
+
+        self._make_writable()
+        counts: list[int] = []
+        try:
+            self.connection.execute("BEGIN TRANSACTION")
+            try:
+                for statement in statements:
+                    counts.append(_affected(self.connection.execute(self.to_sql(statement))))
+                self.connection.execute("COMMIT")
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        except duckdb.Error as error:
+            raise SourceError(
+                f"source {self.label!r}: the change was rolled back: {_first_line(error)}"
+            ) from None
+        return counts
+
+    def row_position(self) -> exp.Expr:
+        return exp.column("rowid")
+
+    def _make_writable(self) -> None:
+        import duckdb
+
+        if self.path is not None and not getattr(self, "_writable", False):
+            # Scans open the file read-only; writing needs the one read-write connection.
+            self.connection.close()
+            self.connection = duckdb.connect(str(self.path))
+            self._writable = True
+
     def _execute(self, query: exp.Expr, *, source_problem: bool = False) -> Any:
         import duckdb
 
@@ -118,6 +146,12 @@ class DuckDBEngine(Engine):
             raise QueryError(_first_line(error)) from None
         except duckdb.Error as error:
             raise QueryError(_first_line(error)) from None
+
+
+def _affected(result: Any) -> int:
+    """Rows a DML statement changed: DuckDB answers with one row holding the count."""
+    row = result.fetchone() if result.description else None
+    return int(row[0]) if row and isinstance(row[0], int) else 0
 
 
 def _first_line(error: BaseException) -> str:

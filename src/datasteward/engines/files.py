@@ -5,9 +5,9 @@ from __future__ import annotations
 import glob
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
@@ -35,6 +35,8 @@ _FORMATS_BY_SUFFIX = {
 
 
 class FilesEngine(DuckDBEngine):
+    changes_in_place: ClassVar[bool] = False
+
     def __init__(self, root: Path, *, label: str = "files") -> None:
         super().__init__(None, label=label)
         self.root = root
@@ -68,15 +70,27 @@ class FilesEngine(DuckDBEngine):
                 raise UsageError(f"{path} already exists", hint="choose another --to-table name")
             file_format = "parquet" if file_format == "parquet" else "csv"
         else:
-            matches = sorted(glob.glob(str(self.root / dataset.path)))
-            if len(matches) != 1:
-                raise UsageError(
-                    f"dataset path {dataset.path!r} matches {len(matches)} files; "
-                    "only a dataset stored in one file can be replaced in place",
-                    hint="restore with --to PATH instead",
-                )
-            path = Path(matches[0])
+            path = self.single_file(dataset, hint="restore with --to PATH instead")
         return write_file(path, file_format, schema, batches, before_commit=before_commit)
+
+    def single_file(self, dataset: DatasetConfig, *, hint: str) -> Path:
+        """The one file a dataset is stored in (datasets over globs cannot be rewritten)."""
+        assert dataset.path is not None
+        matches = sorted(glob.glob(str(self.root / dataset.path)))
+        if len(matches) != 1:
+            raise UsageError(
+                f"dataset path {dataset.path!r} matches {len(matches)} files; "
+                "only a dataset stored in one file can be replaced in place",
+                hint=hint,
+            )
+        return Path(matches[0])
+
+    def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
+        raise NotImplementedError("files are changed by rewriting them whole: use write()")
+
+    def row_position(self) -> exp.Expr:
+        # Scans keep the file's order (DuckDB preserves insertion order by default).
+        return exp.Window(this=exp.RowNumber())
 
 
 def _format_of(path: str, label: str) -> str:

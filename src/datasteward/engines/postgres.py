@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
@@ -147,6 +147,27 @@ class PostgresEngine(Engine):
                 f"source {self.label!r}: cannot write {name}: {_first_line(error)}"
             ) from None
         return written
+
+    def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
+        import psycopg
+
+        counts: list[int] = []
+        try:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                # One snapshot for every statement: rows copied by one are exactly the
+                # rows the next deletes, whatever other sessions commit meanwhile.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                for statement in statements:
+                    cursor.execute(self.to_sql(statement))
+                    counts.append(max(cursor.rowcount, 0))
+        except psycopg.Error as error:
+            raise SourceError(
+                f"source {self.label!r}: the change was rolled back: {_first_line(error)}"
+            ) from None
+        return counts
+
+    def row_position(self) -> exp.Expr:
+        return exp.column("ctid")
 
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -56,6 +56,9 @@ class SQLiteEngine(Engine):
     def __init__(self, path: Path, *, label: str = "sqlite") -> None:
         self.label = label
         self.path = path
+        # Columns declared TIMESTAMP/DATETIME: SQLite returns their text as stored, with a
+        # space; results show them in ISO form like every other engine.
+        self._timestamp_columns: set[str] = set()
         if not path.exists():
             raise SourceError(f"source {label!r}: SQLite file {str(path)!r} not found")
         try:
@@ -63,8 +66,7 @@ class SQLiteEngine(Engine):
             self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as error:
             raise SourceError(f"source {label!r}: cannot open {str(path)!r}: {error}") from None
-        self.connection.create_function("regexp", 2, _regexp, deterministic=True)
-        self.connection.create_aggregate("stddev_samp", 1, _StddevSamp)  # type: ignore[arg-type]
+        _add_functions(self.connection)
 
     def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
@@ -82,7 +84,11 @@ class SQLiteEngine(Engine):
         found = self.fetch(pragma).rows
         if not found:
             raise SourceError(f"source {self.label!r}: table {relation.sql('sqlite')} not found")
-        return [Column(str(name), str(kind or "")) for name, kind in found]
+        columns = [Column(str(name), str(kind or "")) for name, kind in found]
+        self._timestamp_columns.update(
+            c.name for c in columns if re.match(r"(?i)^(timestamp|datetime)", c.type)
+        )
+        return columns
 
     def fetch(self, query: exp.Expr) -> Rows:
         try:
@@ -90,7 +96,11 @@ class SQLiteEngine(Engine):
             rows = cursor.fetchall()
         except sqlite3.Error as error:
             raise QueryError(str(error)) from None
-        return Rows([d[0] for d in cursor.description or []], [tuple(r) for r in rows])
+        names = [d[0] for d in cursor.description or []]
+        stamped = [i for i, n in enumerate(names) if n in self._timestamp_columns]
+        if stamped:
+            rows = [_iso_timestamps(row, stamped) for row in rows]
+        return Rows(names, [tuple(r) for r in rows])
 
     def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import pyarrow as pa
@@ -153,6 +163,30 @@ class SQLiteEngine(Engine):
             writer.close()
         return written
 
+    def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
+        writer = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        _add_functions(writer)
+        counts: list[int] = []
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    counts.append(max(writer.execute(self.to_sql(statement)).rowcount, 0))
+                writer.execute("COMMIT")
+            except BaseException:
+                writer.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise SourceError(
+                f"source {self.label!r}: the change was rolled back: {error}"
+            ) from None
+        finally:
+            writer.close()
+        return counts
+
+    def row_position(self) -> exp.Expr:
+        return exp.column("rowid")
+
     def median(self, value: exp.Expr, relation: exp.Expr) -> exp.Expr:
         # No MEDIAN in SQLite: average the middle one or two values of the sorted column.
         count = exp.Count(this=value.copy())
@@ -162,12 +196,14 @@ class SQLiteEngine(Engine):
             .where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
             .order_by("v")
             .limit(
-                exp.Sub(
-                    this=exp.Literal.number(2),
-                    expression=exp.Mod(
-                        this=exp.select(count.copy()).from_(relation.copy()).subquery(),
-                        expression=exp.Literal.number(2),
-                    ),
+                exp.Paren(
+                    this=exp.Sub(
+                        this=exp.Literal.number(2),
+                        expression=exp.Mod(
+                            this=exp.select(count.copy()).from_(relation.copy()).subquery(),
+                            expression=exp.Literal.number(2),
+                        ),
+                    )
                 )
             )
             .offset(
@@ -185,6 +221,25 @@ class SQLiteEngine(Engine):
 
     def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="stddev_samp", expressions=[value])
+
+    def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
+        # SQLite keeps dates as text: normalise both sides so '2024-02-01' equals midnight.
+        return exp.Anonymous(this="date" if family == "date" else "datetime", expressions=[value])
+
+
+def _add_functions(connection: sqlite3.Connection) -> None:
+    """What checks call that SQLite lacks: REGEXP and a sample standard deviation."""
+    connection.create_function("regexp", 2, _regexp, deterministic=True)
+    connection.create_aggregate("stddev_samp", 1, _StddevSamp)  # type: ignore[arg-type]
+
+
+def _iso_timestamps(row: tuple[object, ...], positions: list[int]) -> tuple[object, ...]:
+    values = list(row)
+    for i in positions:
+        value = values[i]
+        if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2} \d", value):
+            values[i] = value[:10] + "T" + value[11:]
+    return tuple(values)
 
 
 def _sqlite_rows(batch: pa.RecordBatch) -> Iterator[tuple[object, ...]]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, Pro
 
 from datasteward.errors import SourceError
 from datasteward.model import CheckStatus, Run, Severity
+from datasteward.store.changes import ChangeLog
 from datasteward.store.rows import CheckHistoryRow, MetricHistoryRow, RunRow
 from datasteward.store.tables import check_results, metrics, runs
 from datasteward.store.url import create_store_engine, mask_url, store_error
@@ -25,7 +26,7 @@ __all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
 
 # The newest migration. Checked without importing Alembic, which costs more than the whole
 # start-up budget of `steward scan`; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Taken inside the upgrade transaction so concurrent first opens run migrations one at a
@@ -157,6 +158,11 @@ class Store:
                 )
                 for row in conn.execute(query).mappings()
             ]
+
+    @property
+    def changes(self) -> ChangeLog:
+        """The audit log of data changes (``steward fix``, ``steward undo``)."""
+        return ChangeLog(self._connect, self._begin)
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -23,8 +23,8 @@ from datasteward.checks.base import (
     value_if,
 )
 from datasteward.checks.schema import type_family
-from datasteward.errors import CheckDefinitionError
 from datasteward.checks.thresholds import ThresholdParams, describe_bounds, within
+from datasteward.errors import CheckDefinitionError
 
 if TYPE_CHECKING:
     from datasteward.compile.context import ScanContext

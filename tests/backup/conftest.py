@@ -83,7 +83,8 @@ def sample_table(rows: int = 60, *, binary: bool = True, offset: int = 0) -> pa.
     for n in range(offset, offset + rows):
         data["id"].append(n)
         data["amount"].append(None if n % 7 == 3 else Decimal(n * 1234567 % 99999999) / 100 - 5)
-        data["name"].append(None if n % 9 == 4 else f"{SAMPLE_TEXTS[n % len(SAMPLE_TEXTS)]} {n}")
+        text = SAMPLE_TEXTS[n % len(SAMPLE_TEXTS)]
+        data["name"].append(None if n % 9 == 4 else "" if n % 13 == 0 else f"{text} {n}")
         moment = datetime(2026, 1, 5, 6, 0, 0, 123456, tzinfo=zones[n % 3]) + timedelta(hours=n)
         data["created_at"].append(None if n % 11 == 5 else moment)
         data["local_time"].append(datetime(2025, 12, 31, 23, 59, 59, 999999) + timedelta(days=n))
@@ -470,14 +471,21 @@ class Workspace:
         return snapshots(open_repository(self.project, create=False), name)
 
     # -- the command, in another process ---------------------------------------------------
-    def environment(self, env: dict[str, str] | None) -> dict[str, str]:
+    def environment(self, env: dict[str, str | None] | None) -> dict[str, str]:
+        """The variables of a user's shell; ``None`` in ``env`` unsets one."""
         environment = {k: v for k, v in os.environ.items() if not k.startswith("STEWARD_")}
         environment.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
         environment.update(self.env)
-        environment.update(env or {})
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
         return environment
 
-    def steward(self, *args: str | os.PathLike[str], env: dict[str, str] | None = None) -> Result:
+    def steward(
+        self, *args: str | os.PathLike[str], env: dict[str, str | None] | None = None
+    ) -> Result:
         """Run ``steward ARGS`` as a user would: a fresh process without a terminal."""
         texts = tuple(str(a) for a in args)
         completed = subprocess.run(

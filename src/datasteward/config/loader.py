@@ -200,7 +200,8 @@ def _config_error(
     elif first["type"] == "missing":
         message = f"missing required key {where!r}"
     else:
-        message = f"{where}: {first['msg']}" if where else first["msg"]
+        detail = first["msg"].removeprefix("Value error, ")
+        message = f"{where}: {detail}" if where else detail
     return ConfigError(message, file=file, line=line, column=column, hint=hint)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -58,6 +58,41 @@ class CheckSpec(BaseModel):
     param_lines: dict[str, tuple[int, int]] = Field(default_factory=dict)
 
 
+class ScheduleConfig(_Strict):
+    """When scheduled work runs: ``"0 6 * * *"`` (cron), ``{cron: …}`` or ``{every: 15m}``."""
+
+    cron: str | None = None
+    every: str | None = None
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, text: str | None) -> str | None:
+        from datasteward.durations import parse_duration
+
+        if text is not None and parse_duration(text).total_seconds() <= 0:
+            raise ValueError("the interval must be positive")
+        return text
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, text: str | None) -> str | None:
+        from croniter import croniter
+
+        if text is not None and not croniter.is_valid(text):
+            raise ValueError(f"invalid cron expression {text!r} (five fields: m h dom mon dow)")
+        return text
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ScheduleConfig:
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("give either a cron expression or 'every: DURATION'")
+        return self
+
+
+def _schedule(value: Any) -> Any:
+    return {"cron": value} if isinstance(value, str) else value
+
+
 class DatasetConfig(_Strict):
     source: str
     path: str | None = None
@@ -65,6 +100,16 @@ class DatasetConfig(_Strict):
     format: Literal["parquet", "csv", "json"] | None = None
     key: list[str] = Field(default_factory=list)
     checks: list[CheckSpec] = Field(default_factory=list)
+    # Column metrics (missing, distinct, min, max, mean, stddev, freshness lag) recorded
+    # by every scan in the same query, for anomaly detection and trends.
+    monitor: Literal["auto", "off"] = "auto"
+    schedule: ScheduleConfig | None = None
+    backup_schedule: ScheduleConfig | None = None
+
+    @field_validator("schedule", "backup_schedule", mode="before")
+    @classmethod
+    def _schedule_forms(cls, value: Any) -> Any:
+        return _schedule(value)
 
     @field_validator("key", mode="before")
     @classmethod

@@ -1,0 +1,117 @@
+"""Backup then restore on every kind of source: the restored data equals the snapshot.
+
+Same rows (as a multiset), same Arrow types and column order, whether restored to a
+Parquet file, to a new table (or file) beside the dataset, or in place of the live data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.backup.conftest import (
+    PASSPHRASE_ENV,
+    Workspace,
+    assert_same_data,
+    sample_table,
+)
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_restore_to_file_table_and_in_place_equals_the_snapshot(
+    workspace: Workspace, encrypted: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    binary = workspace.live.kind != "csv"  # CSV has no binary type
+    workspace.put(sample_table(binary=binary))
+    if encrypted:
+        workspace.encrypt(monkeypatch)
+    manifest = workspace.backup()
+    snapshot = workspace.read()
+    assert manifest.kind == "full"
+    assert manifest.rows == snapshot.num_rows == 60
+
+    out = tmp_path / "out.parquet"
+    assert workspace.restore(manifest, to_path=out).rows == 60
+    assert_same_data(pq.read_table(out), snapshot)
+
+    workspace.restore(manifest, to_table=workspace.live.table_name("restored"))
+    assert_same_data(workspace.read("restored"), snapshot)
+
+    workspace.put(sample_table(25, binary=binary, offset=500))
+    assert workspace.read().num_rows == 25
+    workspace.restore(manifest, replace=True)
+    assert_same_data(workspace.read(), snapshot)
+
+
+def test_round_trip_through_the_command(duckdb_workspace: Workspace, tmp_path: Path) -> None:
+    ws = duckdb_workspace
+    ws.put(sample_table())
+    made = ws.steward("backup", "orders", "--format", "json")
+    assert made.returncode == 0, made.describe()
+    (summary,) = made.json()
+    assert summary["kind"] == "full" and summary["rows"] == 60
+    snapshot = ws.read()
+
+    out = tmp_path / "out.parquet"
+    to_file = ws.steward("restore", "orders", "--to", out)
+    assert to_file.returncode == 0, to_file.describe()
+    assert_same_data(pq.read_table(out), snapshot)
+
+    to_table = ws.steward("restore", "orders", "--snapshot", summary["id"], "--to-table", "restored")
+    assert to_table.returncode == 0, to_table.describe()
+    assert_same_data(ws.read("restored"), snapshot)
+
+    ws.put(sample_table(25, offset=500))
+    replaced_data = ws.read()
+    replaced = ws.steward("restore", "orders", "--snapshot", summary["id"], "--replace", "--yes")
+    assert replaced.returncode == 0, replaced.describe()
+    assert_same_data(ws.read(), snapshot)
+
+    # The data it replaced was snapshotted first, tagged, and restores exactly.
+    (safety,) = [m for m in ws.snapshots() if "before-restore" in m.tags]
+    assert safety.id in replaced.stdout
+    assert safety.rows == 25
+    ws.restore(safety, to_path=tmp_path / "safety.parquet")
+    assert_same_data(pq.read_table(tmp_path / "safety.parquet"), replaced_data)
+
+
+def test_restore_to_csv_reads_back_as_the_snapshot(tmp_path: Path) -> None:
+    from tests.backup.conftest import make_live
+
+    ws = Workspace(tmp_path, make_live("csv", tmp_path))
+    ws.put(sample_table(binary=False))
+    manifest = ws.backup()
+    ws.restore(manifest, to_path=ws.live.path("restored"))  # type: ignore[attr-defined]
+    assert_same_data(ws.read("restored"), ws.read())
+
+
+@pytest.fixture
+def encrypted_workspace(duckdb_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    duckdb_workspace.put(sample_table())
+    duckdb_workspace.encrypt(monkeypatch)
+    duckdb_workspace.backup()
+    return duckdb_workspace
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "expected"),
+    [("not the passphrase", "passphrase"), (None, PASSPHRASE_ENV)],
+    ids=["wrong", "missing"],
+)
+def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
+    encrypted_workspace: Workspace, passphrase: str | None, expected: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.parquet"
+    result = encrypted_workspace.steward(
+        "restore", "orders", "--to", out, env={PASSPHRASE_ENV: passphrase}
+    )
+    assert result.returncode == 2, result.describe()
+    assert expected in result.error_line()
+    assert not out.exists()
+
+    backup = encrypted_workspace.steward("backup", "orders", env={PASSPHRASE_ENV: passphrase})
+    assert backup.returncode == 2, backup.describe()
+    assert expected in backup.error_line()
+    assert len(encrypted_workspace.snapshots()) == 1

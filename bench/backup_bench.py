@@ -23,8 +23,8 @@ What is measured (DESIGN.md principle 7: measured, not assumed):
   table gets the same UPDATE and INSERT) and ``steward backup orders`` stores a delta,
   each round into a fresh copy of the repository holding only the full snapshot.
   ``bytes_added`` comes from ``steward snapshots orders --format json``.
-* Every child runs under a tiny launcher that spawns it and reads its wall time and peak
-  RSS from ``os.wait4`` (``ru_maxrss`` of a child spawned by a large parent can report the
+* Every child runs under a tiny launcher that spawns it and reads its wall time, CPU time
+  and peak RSS from ``os.wait4`` (``ru_maxrss`` of a child spawned by a large parent can report the
   parent's size; the launcher stays small). Figures are medians over ``--repeat`` rounds.
 * The restored data is compared with the source (row count and an order-independent
   hash sum); a mismatch is printed loudly and makes the exit code 1.
@@ -345,9 +345,9 @@ def apply_change(project: Project) -> None:
 
 # -- running and measuring children -----------------------------------------------------
 
-# Spawns argv[2:], waits for it, writes "seconds max_rss_kib exit_code" to argv[1]. A small
-# launcher of its own, because a child's ru_maxrss starts at the size of the process that
-# spawned it, and this benchmark's process grows (DuckDB) while it prepares data.
+# Spawns argv[2:], waits for it, writes "seconds max_rss_kib cpu_seconds exit_code" to argv[1]. A
+# small launcher of its own, because a child's ru_maxrss starts at the size of the process
+# that spawned it, and this benchmark's process grows (DuckDB) while it prepares data.
 LAUNCHER = """\
 import os, sys, time
 start = time.perf_counter()
@@ -355,7 +355,8 @@ pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(sys.argv[1], "w") as out:
-    out.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{seconds} {usage.ru_maxrss} {cpu} {os.waitstatus_to_exitcode(status)}")
 """
 
 
@@ -363,11 +364,12 @@ with open(sys.argv[1], "w") as out:
 class Sample:
     seconds: float
     peak_bytes: int
+    cpu_seconds: float  # user + system, all threads
     stdout: str
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
-    """Run ``argv`` to completion under the launcher: wall time, peak RSS and stdout."""
+    """Run ``argv`` to completion under the launcher: times, peak RSS and stdout."""
     report = cwd / "measure.txt"
     with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
         launcher = [sys.executable, "-c", LAUNCHER, str(report), *argv]
@@ -375,11 +377,11 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    seconds, rss_kib, code = report.read_text().split()
+    seconds, rss_kib, cpu, code = report.read_text().split()
     report.unlink()
     if int(code) != 0:
         sys.exit(f"{shlex.join(argv)} exited {code}:\n{stderr}")
-    return Sample(float(seconds), int(rss_kib) * 1024, stdout)
+    return Sample(float(seconds), int(rss_kib) * 1024, float(cpu), stdout)
 
 
 def steward_command() -> str:
@@ -414,6 +416,10 @@ class Contender:
     @property
     def peak_bytes(self) -> float:
         return statistics.median(s.peak_bytes for s in self.samples)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(s.cpu_seconds for s in self.samples)
 
     @property
     def max_peak_bytes(self) -> int:
@@ -887,13 +893,13 @@ def memory_met(contender: Contender) -> bool:
 
 def print_result(result: SourceResult, rounds: int) -> None:
     print(f"\n{result.label} source, {result.rows:,} orders, median of {rounds} rounds")
-    print(f"  {'':<32}{'wall time':>11}{'peak RSS':>11}")
+    print(f"  {'':<32}{'wall time':>11}{'CPU time':>11}{'peak RSS':>11}")
     contenders = [result.copy, result.backup, result.encrypted, result.restore_file]
     contenders += [result.restore_table] if result.restore_table else []
     contenders += [result.delta, result.delta_restore]
     for c in contenders:
         assert c is not None
-        print(f"  {c.name:<32}{c.seconds:>9.2f} s{mb(c.peak_bytes):>11}")
+        print(f"  {c.name:<32}{c.seconds:>9.2f} s{c.cpu_seconds:>9.2f} s{mb(c.peak_bytes):>11}")
     print(f"  {'backup / COPY':<40}{result.time_ratio:.2f}x  (target <= {TIME_TARGET}x: "
           f"{verdict(result.time_ratio <= TIME_TARGET)})")  # fmt: skip
     print(f"  {'encrypted backup / COPY':<40}{result.encrypted_ratio:.2f}x  (target <= "

@@ -517,7 +517,8 @@ def load_postgres(url: str, data: Dataset, workdir: Path) -> str:
 
 # -- running and measuring children -----------------------------------------------------
 
-# Spawns argv[2:], waits for it, writes "seconds max_rss_kib exit_code" to argv[1]. A small
+# Spawns argv[2:], waits for it and writes its wall time, CPU time (user + system), peak
+# RSS in KiB and exit code to argv[1]. A small
 # launcher of its own, because a child's ru_maxrss starts at the size of the process that
 # spawned it, and this benchmark's process grows (DuckDB, psycopg) while it prepares data.
 LAUNCHER = """\
@@ -527,13 +528,15 @@ pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(sys.argv[1], "w") as out:
-    out.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
 """
 
 
 @dataclass(frozen=True)
 class Sample:
     seconds: float
+    cpu_seconds: float
     peak_bytes: int
     exit_code: int
     stdout: str
@@ -549,9 +552,9 @@ def measure(argv: list[str], cwd: Path) -> Sample:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    seconds, rss_kib, code = report.read_text().split()
+    seconds, cpu, rss_kib, code = report.read_text().split()
     report.unlink()
-    return Sample(float(seconds), int(rss_kib) * 1024, int(code), stdout, stderr)
+    return Sample(float(seconds), float(cpu), int(rss_kib) * 1024, int(code), stdout, stderr)
 
 
 def steward_command() -> str:
@@ -579,6 +582,10 @@ class Contender:
     @property
     def seconds(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return statistics.median(s.cpu_seconds for s in self.samples)
 
     @property
     def peak_bytes(self) -> float:
@@ -685,6 +692,10 @@ class Result:
         return self.steward.peak_bytes / self.baseline.peak_bytes
 
     @property
+    def cpu_ratio(self) -> float:
+        return self.steward.cpu_seconds / self.baseline.cpu_seconds
+
+    @property
     def time_met(self) -> bool:
         return self.time_ratio <= TIME_TARGET
 
@@ -708,13 +719,15 @@ def verdict(met: bool) -> str:
 def print_result(result: Result) -> None:
     base, steward = result.baseline, result.steward
     print(f"\n{result.label}, {result.rows:,} orders, median of {len(steward.samples)} rounds")
-    print(f"  {'':<30}{'wall time':>11}{'peak RSS':>12}")
-    for contender in (base, steward):
-        print(f"  {contender.name:<30}{contender.seconds:>9.3f} s{mib(contender.peak_bytes):>12}")
+    print(f"  {'':<22}{'wall time':>11}{'CPU time':>11}{'peak RSS':>12}")
+    for c in (base, steward):
+        print(f"  {c.name:<22}{c.seconds:>9.3f} s{c.cpu_seconds:>9.3f} s{mib(c.peak_bytes):>12}")
     print(f"  time ratio    {result.time_ratio:.2f}x  (target <= {TIME_TARGET}x: "
           f"{verdict(result.time_met)})")  # fmt: skip
     print(f"  memory ratio  {result.memory_ratio:.2f}x  (target <= {MEMORY_TARGET}x: "
           f"{verdict(result.memory_met)})")  # fmt: skip
+    print(f"  CPU ratio     {result.cpu_ratio:.2f}x  (user + system time, less sensitive to "
+          "other work on the machine)")  # fmt: skip
     for contender in (base, steward):
         runs = ", ".join(f"{s.seconds:.2f}" for s in contender.samples)
         peaks = ", ".join(f"{s.peak_bytes / 2**20:.0f}" for s in contender.samples)
@@ -764,15 +777,17 @@ def markdown(results: list[Result], help_s: float | None) -> str:
     if results:
         lines += [
             "",
-            "| Data | Rows | Hand-written query | `steward scan` | Time ratio "
-            "| Query peak RSS | Steward peak RSS | Memory ratio |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| Data | Rows | Hand-written query | `steward scan` | Time ratio | CPU ratio "
+            "| Query peak RSS | Steward peak RSS | Memory ratio | Load average |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
     for r in results:
         lines.append(
             f"| {r.label} | {r.rows:,} | {r.baseline.seconds:.2f} s | {r.steward.seconds:.2f} s "
-            f"| {r.time_ratio:.2f}x ({verdict(r.time_met)}) | {mib(r.baseline.peak_bytes)} "
-            f"| {mib(r.steward.peak_bytes)} | {r.memory_ratio:.2f}x ({verdict(r.memory_met)}) |"
+            f"| {r.time_ratio:.2f}x ({verdict(r.time_met)}) | {r.cpu_ratio:.2f}x "
+            f"| {mib(r.baseline.peak_bytes)} | {mib(r.steward.peak_bytes)} "
+            f"| {r.memory_ratio:.2f}x ({verdict(r.memory_met)}) "
+            f"| {min(r.loads):.1f} to {max(r.loads):.1f} |"
         )
     if help_s is not None:
         lines += [

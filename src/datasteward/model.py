@@ -66,6 +66,8 @@ class DatasetResult:
     seconds: float
     checks: list[CheckResult]
     metrics: list[MetricValue] = field(default_factory=list)
+    # Column name → engine type, as scanned (kept for schema-change history).
+    columns: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -145,7 +145,7 @@ def except_all_counts(left: pa.Table, right: pa.Table) -> tuple[int, int]:
         connection.register("right_rows", right)
         one = "SELECT count(*) FROM (SELECT * FROM left_rows EXCEPT ALL SELECT * FROM right_rows)"
         two = "SELECT count(*) FROM (SELECT * FROM right_rows EXCEPT ALL SELECT * FROM left_rows)"
-        return connection.sql(one).fetchone()[0], connection.sql(two).fetchone()[0]  # type: ignore[index]
+        return connection.execute(one).fetchall()[0][0], connection.execute(two).fetchall()[0][0]
     finally:
         connection.close()
 
@@ -156,10 +156,9 @@ def fingerprint(table: pa.Table) -> tuple[int, int]:
     try:
         connection.register("rows_in", table)
         columns = ", ".join(f'"{n}"' for n in table.schema.names)
-        row = connection.sql(
+        row = connection.execute(
             f"SELECT count(*), coalesce(sum(hash({columns})::HUGEINT), 0) FROM rows_in"
-        ).fetchone()
-        assert row is not None
+        ).fetchall()[0]
         return int(row[0]), int(row[1])
     finally:
         connection.close()

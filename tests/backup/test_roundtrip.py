@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.backup.conftest import (
+from .conftest import (
     PASSPHRASE_ENV,
     Workspace,
     assert_same_data,
@@ -78,7 +78,7 @@ def test_round_trip_through_the_command(duckdb_workspace: Workspace, tmp_path: P
 
 
 def test_restore_to_csv_reads_back_as_the_snapshot(tmp_path: Path) -> None:
-    from tests.backup.conftest import make_live
+    from .conftest import make_live
 
     ws = Workspace(tmp_path, make_live("csv", tmp_path))
     ws.put(sample_table(binary=False))
@@ -115,3 +115,58 @@ def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
     assert backup.returncode == 2, backup.describe()
     assert expected in backup.error_line()
     assert len(encrypted_workspace.snapshots()) == 1
+
+
+def test_postgres_numeric_without_precision_round_trips(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL's plain ``numeric`` (no precision) is common; its values must survive."""
+    from decimal import Decimal
+
+    from .conftest import PostgresLive
+
+    live = PostgresLive(postgres_url)
+    ws = Workspace(tmp_path, live)
+    live.execute(f'CREATE TABLE "{live.schema}".orders (id bigint, amount numeric)')
+    live.execute(
+        f'INSERT INTO "{live.schema}".orders VALUES (1, 123456789012345678901234567890.123456789),'
+        " (2, -0.5), (3, NULL), (4, 42)"
+    )
+    manifest = ws.backup()
+    snapshot = ws.read()
+    out = tmp_path / "out.parquet"
+    ws.restore(manifest, to_path=out)
+    assert_same_data(pq.read_table(out), snapshot)
+    amounts = sorted(
+        (row["id"], row["amount"]) for row in pq.read_table(out).to_pylist()
+    )
+    assert amounts[0] == (1, Decimal("123456789012345678901234567890.123456789"))
+    assert amounts[1][1] == Decimal("-0.5")
+
+
+def test_sqlite_column_whose_type_shows_only_after_the_first_batch(tmp_path: Path) -> None:
+    """SQLite columns are typed by their values: NULLs first, text later (beyond 65,536
+    rows, the engine's batch size) is an ordinary table, not a reason to crash."""
+    import sqlite3
+
+    from .conftest import SQLiteLive
+
+    live = SQLiteLive(tmp_path / "legacy.sqlite")
+    ws = Workspace(tmp_path, live)
+    rows = 70_000
+    connection = sqlite3.connect(live.path)
+    with connection:
+        connection.execute("CREATE TABLE orders (id INTEGER, note TEXT, amount NUMERIC)")
+        connection.executemany(
+            "INSERT INTO orders VALUES (?, ?, ?)",
+            ((n, None if n < 69_000 else f"late {n}", 5 if n < 69_000 else 1.5) for n in range(rows)),
+        )
+    connection.close()
+    manifest = ws.backup()
+    assert manifest.rows == rows
+    out = tmp_path / "out.parquet"
+    ws.restore(manifest, to_path=out)
+    restored = pq.read_table(out)
+    assert restored.num_rows == rows
+    assert restored.column("note").null_count == 69_000
+    assert sorted(v for v in restored.column("note").to_pylist() if v)[0] == "late 69000"

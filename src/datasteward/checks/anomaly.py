@@ -1,11 +1,14 @@
 """``anomaly: {metric, column}`` — today's value against the band learned from history.
 
-Parsed and validated now; the detector arrives with the monitoring service, until then
-the check reports status ``error`` saying it needs metric history.
+Any stored metric works: the dataset's ``row_count`` or a column metric recorded by
+``monitor: auto`` (``missing_percent``, ``distinct_count``, ``mean``, ``freshness_lag_hours``
+…) or by a ``metric`` check. The band comes from a robust seasonal baseline (see
+:mod:`datasteward.services.monitor.detector`); the message states it and the history used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -15,6 +18,7 @@ from datasteward.errors import CheckDefinitionError
 
 if TYPE_CHECKING:
     from datasteward.compile.context import ScanContext
+    from datasteward.store.monitoring import MonitorLog
 
 
 class AnomalyParams(CheckParams):
@@ -27,14 +31,52 @@ class AnomalyParams(CheckParams):
 class Anomaly(CheckDefinition):
     type_name = "anomaly"
     Params = AnomalyParams
-    runs_alone = True
+    needs_history = True
 
     def expand(self, params: CheckParams) -> list[Check]:
         assert isinstance(params, AnomalyParams)
         subject = f"{params.metric}, {params.column}" if params.column else params.metric
         return [Check(self, params, params.name or f"anomaly({subject})", params.column)]
 
-    def run_alone(self, check: Check, ctx: ScanContext) -> Outcome:
-        raise CheckDefinitionError(
-            "needs metric history: anomaly detection is not available in this version"
-        )
+    def evaluate_history(
+        self,
+        check: Check,
+        current: Mapping[tuple[str, str | None], float | None],
+        history: MonitorLog | None,
+        ctx: ScanContext,
+    ) -> Outcome:
+        from datasteward.services.monitor.detector import NotEnoughHistory, expected_band
+
+        params = check.params
+        assert isinstance(params, AnomalyParams)
+        if history is None:
+            raise CheckDefinitionError("needs metric history: this scan keeps no store")
+        key = (params.metric, params.column)
+        if key not in current:
+            where = f" of column {params.column!r}" if params.column else ""
+            raise CheckDefinitionError(
+                f"metric {params.metric!r}{where} is not measured by this scan",
+                hint="keep 'monitor: auto' on the dataset or add a metric check for it",
+            )
+        value = current[key]
+        if value is None:
+            raise CheckDefinitionError(f"metric {params.metric!r} has no value in this scan")
+        series = history.series(ctx.dataset, params.metric, params.column, before=ctx.as_of)
+        try:
+            band = expected_band(
+                series, ctx.as_of, sensitivity=params.sensitivity, min_history=params.min_history
+            )
+        except NotEnoughHistory as missing:
+            raise CheckDefinitionError(str(missing)) from None
+        passed = band.contains(value)
+        verdict = "within" if passed else "outside the band:"
+        message = f"{params.metric} = {value:,.6g} is {verdict} {band.describe()}"
+        observed = {
+            "metric": params.metric,
+            "value": value,
+            "expected": band.expected,
+            "low": band.low,
+            "high": band.high,
+            "history": band.points,
+        }
+        return Outcome(passed, message, observed=observed)

@@ -19,6 +19,7 @@ from datasteward.model import Severity
 
 if TYPE_CHECKING:
     from datasteward.compile.context import ScanContext
+    from datasteward.store.monitoring import MonitorLog
 
 __all__ = ["Check", "CheckDefinition", "CheckParams", "Outcome"]
 
@@ -73,6 +74,9 @@ class CheckDefinition:
     Params: ClassVar[type[CheckParams]] = CheckParams
     #: checks that cannot be part of the one aggregate query (schema, sql, …) set this
     runs_alone: ClassVar[bool] = False
+    #: checks judged against stored history (anomaly, schema_change) set this; they run
+    #: after the query, with this run's metric values at hand
+    needs_history: ClassVar[bool] = False
 
     # -- configuration -------------------------------------------------------------
     def shorthand(self, raw: Any) -> Mapping[str, Any]:
@@ -116,6 +120,16 @@ class CheckDefinition:
 
     def run_alone(self, check: Check, ctx: ScanContext) -> Outcome:
         """For ``runs_alone`` checks: run outside the aggregate query."""
+        raise NotImplementedError
+
+    def evaluate_history(
+        self,
+        check: Check,
+        current: Mapping[tuple[str, str | None], float | None],
+        history: MonitorLog | None,
+        ctx: ScanContext,
+    ) -> Outcome:
+        """For ``needs_history`` checks: judge this run's values against the store."""
         raise NotImplementedError
 
     def metric_values(self, check: Check, values: Mapping[str, Any]) -> dict[str, float | None]:

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from datasteward.checks.anomaly import Anomaly
 from datasteward.checks.base import Check, CheckDefinition
 from datasteward.checks.between import Between
+from datasteward.checks.drift import Drift
 from datasteward.checks.foreign_key import ForeignKey
 from datasteward.checks.freshness import Freshness
 from datasteward.checks.in_set import InSet, NotInSet
@@ -18,6 +19,7 @@ from datasteward.checks.regex import NotRegex, Regex
 from datasteward.checks.row_condition import RowCondition
 from datasteward.checks.row_count import RowCount
 from datasteward.checks.schema import Schema
+from datasteward.checks.schema_change import SchemaChange
 from datasteward.checks.sql import Sql
 from datasteward.checks.unique import Unique
 from datasteward.config.models import CheckSpec
@@ -43,8 +45,10 @@ CHECK_TYPES: dict[str, CheckDefinition] = {
         RowCondition(),
         ForeignKey(),
         Schema(),
+        SchemaChange(),
         Sql(),
         Anomaly(),
+        Drift(),
     )
 }
 

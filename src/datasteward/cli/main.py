@@ -158,12 +158,24 @@ def history(
     check: Annotated[str | None, typer.Option("--check", help="Only this check.")] = None,
     format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.text,
     limit: Annotated[int, typer.Option("--limit", help="Newest N entries.", min=1)] = 50,
+    accept: Annotated[
+        str | None,
+        typer.Option(
+            "--accept",
+            help="Mark the anomalies of a run (id, or a date like 2026-01-05) as expected, "
+            "so later baselines include them (with --metric: only that metric).",
+        ),
+    ] = None,
 ) -> None:
     """Show check results and metric values of a dataset over time."""
     from datasteward.cli.history_output import show_history
-    from datasteward.services.history import dataset_history
+    from datasteward.services.history import accept_incidents, dataset_history
 
     project = _project(config)
+    if accept is not None:
+        count = accept_incidents(project, dataset, accept, metric=metric)
+        _console().print(f"accepted {count} flagged point(s) of {dataset} as expected")
+        return
     result = dataset_history(project, dataset, metric=metric, check=check, limit=limit)
     show_history(result, format.value, _console())
 
@@ -225,3 +237,5 @@ if __name__ == "__main__":
 
 # Commands defined in other modules register themselves on ``app`` when imported.
 from datasteward.cli import backup_commands  # noqa: E402, F401
+from datasteward.cli import maintain_commands  # noqa: E402, F401
+from datasteward.cli import schedule_commands  # noqa: E402, F401

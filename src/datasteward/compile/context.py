@@ -14,6 +14,7 @@ from datasteward.engines.base import Column, Engine
 
 if TYPE_CHECKING:
     from datasteward.checks.base import Check
+    from datasteward.checks.drift import ReferenceDistribution
 
 __all__ = ["DatasetRef", "ScanContext"]
 
@@ -39,6 +40,8 @@ class ScanContext:
     as_of: datetime
     # Resolves a dataset name to its engine and relation (opens sources lazily).
     resolve: Callable[[str], DatasetRef] | None = None
+    # Loads a drift reference: (dataset, reference, column, numeric, bins) → distribution.
+    reference: Callable[[str, str, str, bool, int], ReferenceDistribution] | None = None
     _where_cache: dict[str, exp.Expr] = field(default_factory=dict)
 
     @property

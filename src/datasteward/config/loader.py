@@ -222,6 +222,11 @@ def _known_fields(path: tuple[Any, ...], source_type: str | None = None) -> list
         return list(models.Project.model_fields)
     if path[0] == "datasets" and len(path) == 3:
         return list(models.DatasetConfig.model_fields)
+    if path[0] == "alerts" and (len(path) == 3 or path[2:3] == ("smtp",)):
+        from datasteward.config.alerts import AlertRoute, SmtpConfig
+
+        model = AlertRoute if len(path) == 3 else SmtpConfig
+        return [field.alias or name for name, field in model.model_fields.items()]
     if path[0] == "backups" and len(path) == 2:
         return list(models.BackupsConfig.model_fields)
     if path[0] == "sources" and len(path) == 3:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from datasteward.config.alerts import AlertRoutes
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -138,6 +140,8 @@ class Project(_Strict):
     backups: BackupsConfig = Field(default_factory=BackupsConfig)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
     datasets: dict[str, DatasetConfig] = Field(default_factory=dict)
+    # After ``datasets``: routes are checked against the dataset names.
+    alerts: AlertRoutes = Field(default_factory=list)
     base_dir: Path = Path(".")
     config_file: str | None = None
 

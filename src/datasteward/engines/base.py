@@ -102,6 +102,10 @@ class Engine:
     def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.StddevSamp(this=value)
 
+    def approx_distinct(self, value: exp.Expr) -> exp.Expr:
+        """Distinct count for monitoring; engines with a sketch (HyperLogLog) use it."""
+        return exp.Count(this=exp.Distinct(expressions=[value]))
+
     def regex_match(self, value: exp.Expr, pattern: str) -> exp.Expr:
         return exp.RegexpLike(this=value, expression=exp.Literal.string(pattern))
 
@@ -111,6 +115,10 @@ class Engine:
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         """A date/timestamp value as the engine compares it (engines with real types: as is)."""
         return value
+
+    def sample(self, relation: exp.Expr, rows: int) -> exp.Select:
+        """About ``rows`` random rows of a relation (override with the dialect's sampling)."""
+        return exp.select("*").from_(relation.copy()).order_by(exp.Rand()).limit(rows)
 
     def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)

@@ -75,6 +75,9 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self.connection.close()
 
+    def approx_distinct(self, value: exp.Expr) -> exp.Expr:
+        return exp.ApproxDistinct(this=value)
+
     def write(
         self,
         dataset: DatasetConfig,
@@ -125,6 +128,13 @@ class DuckDBEngine(Engine):
 
     def row_position(self) -> exp.Expr:
         return exp.column("rowid")
+
+    def sample(self, relation: exp.Expr, rows: int) -> exp.Select:
+        # Reservoir sampling: one pass, exactly ``rows`` rows, repeatable with a seed.
+        query = exp.select("*").from_(relation.copy())
+        size, seed = exp.Literal.number(rows), exp.Literal.number(0)
+        query.set("sample", exp.TableSample(method=exp.var("RESERVOIR"), size=size, seed=seed))
+        return query
 
     def _make_writable(self) -> None:
         import duckdb

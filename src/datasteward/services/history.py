@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from datasteward.config.models import Project
     from datasteward.store import CheckHistoryRow, MetricHistoryRow
 
-__all__ = ["DatasetHistory", "dataset_history"]
+__all__ = ["DatasetHistory", "accept_incidents", "dataset_history"]
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,23 @@ def dataset_history(
         checks = [] if metric else store.check_history(dataset, check, limit=limit)
         metrics = [] if check else store.metric_history(dataset, metric, limit=limit)
     return DatasetHistory(dataset, checks, metrics)
+
+
+def accept_incidents(
+    project: Project, dataset: str, run_or_date: str, *, metric: str | None = None
+) -> int:
+    """Mark anomaly incidents of a run (or day) as expected; later baselines use them."""
+    from datasteward.store import Store
+
+    if dataset not in project.datasets:
+        raise UsageError(
+            f"unknown dataset {dataset!r}", hint=did_you_mean(dataset, project.datasets)
+        )
+    with Store.open(project.store_url()) as store:
+        accepted = store.monitoring.accept(dataset, run_or_date, metric)
+    if not accepted:
+        raise UsageError(
+            f"no flagged anomaly of {dataset!r} matches {run_or_date!r}",
+            hint="give a run id or a date (YYYY-MM-DD) of a failed anomaly check",
+        )
+    return accepted

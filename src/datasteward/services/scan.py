@@ -29,10 +29,14 @@ from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
     from datasteward.config.models import Project
+    from datasteward.services.monitor.drift_reference import ReferenceLoader
+    from datasteward.store import Store
+    from datasteward.store.monitoring import MonitorLog
 
 __all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
 
 _DATASET_ROWS = -1  # plan owner of the dataset's own row count
+_MONITOR = -2  # plan owner of the monitor: auto column metrics
 
 
 @dataclass
@@ -65,8 +69,12 @@ def scan(
     record: bool = True,
     listener: ScanListener | None = None,
     pool: SourcePool | None = None,
+    run_id: str | None = None,
 ) -> Run:
-    """Scan datasets, store the run (unless ``record`` is false) and return it."""
+    """Scan datasets, store the run (unless ``record`` is false) and return it.
+
+    ``run_id`` makes a retried job idempotent: recording the same id twice stores once.
+    """
     names = select_datasets(project, datasets)
     if record:
         _warm_up_store_imports()
@@ -77,22 +85,40 @@ def scan(
     listener = listener or ScanListener()
     own_pool = pool is None
     sources = pool or SourcePool(project)
+    store = _LazyStore(project) if record else None
+    references = _reference_loader(project, checks)
     results = []
     try:
         for name in names:
             if listener.dataset_started:
                 listener.dataset_started(name)
-            result = scan_dataset(name, checks[name], sources, logical_time)
+            history = store.monitoring if store is not None else None
+            result = scan_dataset(
+                name, checks[name], sources, logical_time, history=history, references=references
+            )
             results.append(result)
             if listener.dataset_finished:
                 listener.dataset_finished(result)
+        run = Run(run_id or uuid.uuid4().hex, logical_time, started, datetime.now(UTC), results)
+        if store is not None:
+            record_run(project, run, store.get())
     finally:
         if own_pool:
             sources.close()
-    run = Run(uuid.uuid4().hex, logical_time, started, datetime.now(UTC), results)
-    if record:
-        _record(project, run)
+        if store is not None:
+            store.close()
+        if references is not None:
+            references.close()
     return run
+
+
+def _reference_loader(project: Project, checks: dict[str, list[Check]]) -> ReferenceLoader | None:
+    """Drift checks read their reference from snapshots; only then is a loader needed."""
+    if not any(check.type == "drift" for found in checks.values() for check in found):
+        return None
+    from datasteward.services.monitor.drift_reference import ReferenceLoader
+
+    return ReferenceLoader(project)
 
 
 def _warm_up_store_imports() -> None:
@@ -113,30 +139,89 @@ def _checks_of(project: Project, dataset: str) -> list[Check]:
     return [check for spec in project.datasets[dataset].checks for check in build_checks(spec)]
 
 
-def _record(project: Project, run: Run) -> None:
-    from datasteward.store import Store
+class _LazyStore:
+    """Opens the store on first use: scans without history checks never wait for it."""
 
-    with Store.open(project.store_url()) as store:
-        store.record_run(run)
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._store: Store | None = None
+
+    def get(self) -> Store:
+        if self._store is None:
+            from datasteward.store import Store
+
+            self._store = Store.open(self.project.store_url())
+        return self._store
+
+    def monitoring(self) -> MonitorLog:
+        return self.get().monitoring
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def record_run(project: Project, run: Run, store: Store) -> None:
+    """Store the run, its schemas and flag the metric points anomaly checks rejected."""
+    store.record_run(run)
+    for dataset in run.datasets:
+        if dataset.columns:
+            store.monitoring.record_schema(dataset.dataset, run.run_id, run.as_of, dataset.columns)
+        for check in dataset.checks:
+            if check.type == "anomaly" and check.status in (CheckStatus.FAIL, CheckStatus.WARN):
+                observed = check.observed if isinstance(check.observed, dict) else {}
+                store.monitoring.flag(
+                    dataset.dataset,
+                    str(observed.get("metric")),
+                    check.column,
+                    run.run_id,
+                    run.as_of,
+                )
+    if project.alerts:
+        # Imported here: projects without alerts never pay for it. Never raises.
+        from datasteward.services.alerts import notify_after_scan
+
+        notify_after_scan(project, run, store)
 
 
 def scan_dataset(
-    name: str, checks: list[Check], sources: SourcePool, as_of: datetime
+    name: str,
+    checks: list[Check],
+    sources: SourcePool,
+    as_of: datetime,
+    *,
+    history: Callable[[], MonitorLog] | None = None,
+    references: ReferenceLoader | None = None,
 ) -> DatasetResult:
-    """Run the checks of one dataset; raises SourceError when the data cannot be read."""
+    """Run the checks of one dataset; raises SourceError when the data cannot be read.
+
+    ``history`` opens the metric history for checks that need it (anomaly,
+    schema_change); without it they report status ``error``.
+    """
     clock = time.perf_counter()
     ref = sources.dataset(name)
     ctx = ScanContext(
-        name, ref.source, ref.engine, ref.relation, ref.columns, as_of, sources.dataset
+        name,
+        ref.source,
+        ref.engine,
+        ref.relation,
+        ref.columns,
+        as_of,
+        sources.dataset,
+        reference=references,
     )
     plan = MetricPlan(ctx.dialect)
     plan.add(_DATASET_ROWS, ROW_COUNT, exp.Count(this=exp.Star()))
     outcomes: dict[int, Outcome | CheckResult] = {}
     aggregated: list[int] = []
     alone: list[int] = []
+    historical: list[int] = []
     for index, check in enumerate(checks):
         try:
             _require_columns(check, ctx)
+            if check.definition.needs_history:
+                historical.append(index)
+                continue
             if check.definition.is_alone(check, ctx):
                 alone.append(index)
                 continue
@@ -145,7 +230,14 @@ def scan_dataset(
             aggregated.append(index)
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
-    row, failures = _run_plan(ctx, plan, aggregated)
+    monitor = None
+    if sources.project.datasets[name].monitor == "auto":
+        from datasteward.services.monitor.column_metrics import ColumnMetrics
+
+        monitor = ColumnMetrics.for_dataset(ctx)
+        for local, expression in monitor.expressions(ctx).items():
+            plan.add(_MONITOR, local, expression)
+    row, failures = _run_plan(ctx, plan, [*aggregated, _MONITOR])
     for index in aggregated:
         check = checks[index]
         if index in failures:
@@ -161,15 +253,38 @@ def scan_dataset(
             outcomes[index] = check.definition.run_alone(check, ctx)
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
-    results = [_result(check, outcomes[i], ctx) for i, check in enumerate(checks)]
     row_count = row.get(plan.wiring[_DATASET_ROWS][ROW_COUNT])
     metrics = _metric_values(checks, plan, row, aggregated, failures)
+    if monitor is not None and _MONITOR not in failures:
+        rows = None if row_count is None else int(row_count)
+        metrics += monitor.values(plan.values_for(_MONITOR, row), rows, ctx)
     if row_count is not None:
         metrics.insert(0, MetricValue(ROW_COUNT, float(row_count)))
+    metrics = _unique_metrics(metrics)
+    current = {(m.name, m.column): m.value for m in metrics}
+    for index in historical:
+        check = checks[index]
+        try:
+            log = history() if history is not None else None
+            outcomes[index] = check.definition.evaluate_history(check, current, log, ctx)
+        except (CheckDefinitionError, QueryError, SourceError) as error:
+            outcomes[index] = _error(check, str(error))
+    results = [_result(check, outcomes[i], ctx) for i, check in enumerate(checks)]
     seconds = time.perf_counter() - clock
-    return DatasetResult(
-        name, None if row_count is None else int(row_count), seconds, results, metrics
-    )
+    columns = {c.name: c.type for c in ctx.columns}
+    count = None if row_count is None else int(row_count)
+    return DatasetResult(name, count, seconds, results, metrics, columns)
+
+
+def _unique_metrics(metrics: list[MetricValue]) -> list[MetricValue]:
+    """One value per (metric, column): the first one measured wins."""
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for metric in metrics:
+        if (metric.name, metric.column) not in seen:
+            seen.add((metric.name, metric.column))
+            unique.append(metric)
+    return unique
 
 
 def _require_columns(check: Check, ctx: ScanContext) -> None:

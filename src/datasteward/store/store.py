@@ -14,19 +14,22 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, Pro
 
 from datasteward.errors import SourceError
 from datasteward.model import CheckStatus, Run, Severity
+from datasteward.store.alert_state import AlertStateLog
 from datasteward.store.changes import ChangeLog
 from datasteward.store.rows import CheckHistoryRow, MetricHistoryRow, RunRow
+from datasteward.store.schedule_state import ScheduleState
 from datasteward.store.tables import check_results, metrics, runs
 from datasteward.store.url import create_store_engine, mask_url, store_error
 
 if TYPE_CHECKING:
+    from datasteward.store.monitoring import MonitorLog
     from alembic.config import Config
 
 __all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
 
 # The newest migration. Checked without importing Alembic, which costs more than the whole
 # start-up budget of `steward scan`; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Taken inside the upgrade transaction so concurrent first opens run migrations one at a
@@ -163,6 +166,23 @@ class Store:
     def changes(self) -> ChangeLog:
         """The audit log of data changes (``steward fix``, ``steward undo``)."""
         return ChangeLog(self._connect, self._begin)
+
+    @property
+    def alert_state(self) -> AlertStateLog:
+        """What each alert route last said about each check (``alerts:``)."""
+        return AlertStateLog(self._connect)
+
+    @property
+    def monitoring(self) -> MonitorLog:
+        """Incident flags and schema snapshots (anomaly and schema_change checks)."""
+        from datasteward.store.monitoring import MonitorLog
+
+        return MonitorLog(self._connect, self._begin)
+
+    @property
+    def schedule_state(self) -> ScheduleState:
+        """Scheduled jobs: next due times, leases and last outcomes (``steward run``)."""
+        return ScheduleState(self._connect, self._begin)
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -1,0 +1,1 @@
+"""The monitor service: metric history, anomaly detection, schema changes and drift."""

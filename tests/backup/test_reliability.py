@@ -1,0 +1,254 @@
+"""Real processes: kill -9 at random moments, flipped bytes, two writers, encryption.
+
+Every random choice comes from a seed shown in the assertion messages, so a failure can be
+replayed with ``STEWARD_TEST_SEED=<seed>``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from datasteward.services.backup import Manifest
+
+from .conftest import DuckDBLive, Workspace, fingerprint, make_live
+
+SEED = int(os.environ.get("STEWARD_TEST_SEED") or random.randrange(1 << 30))
+
+
+def orders_sql(stop: int, start: int = 0) -> str:
+    return f"""
+        SELECT i AS id, (i * 7919 % 5000)::INTEGER AS customer_id,
+               ((i * 31 % 100000) / 100)::DECIMAL(12, 2) AS amount,
+               ['new', 'paid', 'shipped', 'cancelled'][1 + i % 4] AS status,
+               TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL 17 SECOND AS created_at,
+               'note ' || md5(i::VARCHAR) AS note
+        FROM range({start}, {stop}) t(i)
+    """
+
+
+def orders_table(rows: int, version: int) -> pa.Table:
+    import duckdb
+
+    with duckdb.connect() as connection:
+        table = connection.sql(orders_sql(rows)).to_arrow_table()
+        connection.register("base", table)
+        return connection.sql(
+            f"SELECT * REPLACE (note || ' v{version}' AS note) FROM base"
+        ).to_arrow_table()
+
+
+def duckdb_live(ws: Workspace) -> DuckDBLive:
+    assert isinstance(ws.live, DuckDBLive)
+    return ws.live
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    process.kill()  # SIGKILL: no cleanup of any kind runs
+    process.communicate(timeout=60)
+
+
+def snapshot_files(ws: Workspace) -> set[str]:
+    folder = ws.repository / "snapshots"
+    return {p.name for p in folder.iterdir() if not p.name.startswith(".")} if folder.exists() else set()
+
+
+def assert_verifies(ws: Workspace, context: str) -> None:
+    verify = ws.steward("verify", "--read-data")
+    assert verify.returncode == 0, f"{context}\n{verify.describe()}"
+
+
+# -- kill -9 during backup -------------------------------------------------------------------
+
+
+def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -> None:
+    ws = duckdb_workspace
+    rows = 150_000
+    ws.configure(["orders"], backups={"chunk_mib": 0.5})
+    duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(rows)}")
+    started = time.monotonic()
+    first = ws.steward("backup", "orders", "--full")
+    duration = time.monotonic() - started
+    assert first.returncode == 0, first.describe()
+
+    rng = random.Random(SEED)
+    runs = 4
+    for run in range(runs):
+        # New values in every row: the killed backup has every chunk to write.
+        duckdb_live(ws).sql(f"UPDATE orders SET note = note || '{run}'")
+        process = ws.start("backup", "orders", "--full")
+        delay = duration * rng.uniform(0.3 + 0.7 * run / runs, 0.3 + 0.7 * (run + 1) / runs)
+        time.sleep(delay)
+        kill(process)
+        context = f"seed {SEED}, run {run}, killed after {delay:.2f} s of {duration:.2f} s"
+        assert_verifies(ws, context)
+        listed = ws.snapshots()
+        assert all(m.rows == rows for m in listed), context
+        assert 1 <= len(listed) <= run + 2, context
+
+    after = ws.steward("backup", "orders")
+    assert after.returncode == 0, f"seed {SEED}\n{after.describe()}"
+    latest = ws.snapshots()[-1]
+    assert latest.id in after.stdout
+    out = ws.folder / "latest.parquet"
+    ws.restore(latest, to_path=out)
+    assert fingerprint(pq.read_table(out)) == fingerprint(ws.read())
+
+
+# -- kill -9 during restore --replace --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "rows"), [("duckdb", 200_000), ("parquet", 200_000), ("sqlite", 40_000)])
+def test_killed_replace_leaves_the_old_or_the_new_data(
+    kind: str, rows: int, tmp_path: Path
+) -> None:
+    ws = Workspace(tmp_path, make_live(kind, tmp_path))
+    # Every snapshot full: the restore's time goes to writing the live data.
+    ws.configure(["orders"], backups={"full_every": 1})
+    ws.put(orders_table(rows, 1))
+    old = ws.backup()
+    states = {old.id: fingerprint(ws.read())}
+    ws.put(orders_table(rows, 2))
+    new = ws.backup()
+    states[new.id] = fingerprint(ws.read())
+    assert len(set(states.values())) == 2
+
+    rng = random.Random(SEED)
+    write_time: float | None = None
+    for run in range(3):
+        current = fingerprint(ws.read())
+        assert current in states.values(), f"seed {SEED}, run {run}: mixed data"
+        target = old if current == states[new.id] else new
+        known = snapshot_files(ws)
+        process = ws.start("restore", "orders", "--snapshot", target.id, "--replace", "--yes")
+        # The safety snapshot's manifest marks the start of the write to the live data.
+        while snapshot_files(ws) == known and process.poll() is None:
+            time.sleep(0.005)
+        writing = time.monotonic()
+        if write_time is None:  # the first run completes, to learn how long writing takes
+            _, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+            write_time = time.monotonic() - writing
+            assert fingerprint(ws.read()) == states[target.id]
+            continue
+        delay = write_time * rng.uniform(0.1, 0.9)
+        time.sleep(delay)
+        kill(process)
+        context = f"seed {SEED}, run {run}, killed {delay:.2f} s into a {write_time:.2f} s write"
+        assert fingerprint(ws.read()) in states.values(), f"{context}: mixed data"
+    assert_verifies(ws, f"seed {SEED}")
+
+
+# -- damage ----------------------------------------------------------------------------------
+
+
+def flip_one_byte(path: Path, rng: random.Random) -> None:
+    data = bytearray(path.read_bytes())
+    data[rng.randrange(len(data))] ^= rng.randrange(1, 256)
+    path.write_bytes(bytes(data))
+
+
+def chunk_path(ws: Workspace, chunk_id: str) -> Path:
+    return ws.repository / "chunks" / chunk_id[:2] / chunk_id
+
+
+def test_flipped_bytes_are_named_by_verify_and_never_restored(
+    duckdb_workspace: Workspace, tmp_path: Path
+) -> None:
+    ws = duckdb_workspace
+    ws.configure(["orders"], backups={"chunk_mib": 0.05})
+    duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(5_000)}")
+    first = ws.backup()
+    duckdb_live(ws).sql("UPDATE orders SET status = 'refunded' WHERE id % 50 = 0")
+    second = ws.backup()
+    assert (first.kind, second.kind) == ("full", "delta") and len(first.data_chunks) > 3
+
+    rng = random.Random(SEED)
+    chunk = rng.choice(first.data_chunks)
+    flip_one_byte(chunk_path(ws, chunk), rng)
+    flip_one_byte(ws.repository / "snapshots" / second.id, rng)
+    context = f"seed {SEED}, chunk {chunk}"
+
+    verify = ws.steward("verify", "--read-data")
+    assert verify.returncode == 1, f"{context}\n{verify.describe()}"
+    assert chunk in verify.stdout and second.id in verify.stdout, verify.describe()
+    assert "Traceback" not in verify.stderr
+
+    live = fingerprint(ws.read())
+    out = tmp_path / "out.parquet"
+    attempts = [
+        ("--snapshot", first.id, "--to", out),
+        ("--snapshot", first.id, "--replace", "--yes"),
+        ("--snapshot", second.id, "--to", out),
+        ("--snapshot", second.id, "--replace", "--yes"),
+    ]
+    for attempt in attempts:
+        result = ws.steward("restore", "orders", *attempt)
+        assert result.returncode != 0, f"{context}\n{result.describe()}"
+        line = result.error_line()
+        assert "damaged" in line or "corrupt" in line, f"{context}\n{result.describe()}"
+        assert not out.exists()
+        assert fingerprint(ws.read()) == live
+
+
+# -- two writers -----------------------------------------------------------------------------
+
+
+def test_two_concurrent_backups_both_succeed(duckdb_workspace: Workspace) -> None:
+    ws = duckdb_workspace
+    duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(60_000)}")
+    processes = [ws.start("backup", "orders") for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+        assert stderr == ""
+    first, second = ws.snapshots()
+    # The second waited for the lock: it saw the first snapshot and stored a delta on it.
+    assert (first.kind, second.kind, second.parent) == ("full", "delta", first.id)
+    assert first.fingerprint == second.fingerprint
+    assert_verifies(ws, "two writers")
+
+
+# -- encryption ------------------------------------------------------------------------------
+
+
+def test_an_encrypted_repository_holds_no_plaintext(
+    duckdb_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = duckdb_workspace
+    ws.encrypt(monkeypatch)
+    secrets = ["Canary-Zebra-4417", "kanarienvogel-ünïcödé-Ω", "secret_column_name", "EMAIL@EXAMPLE"]
+
+    def rows(start: int, stop: int) -> pa.Table:
+        return pa.table(
+            {
+                "id": list(range(start, stop)),
+                "secret_column_name": [f"{secrets[n % 2]}-{n}" for n in range(start, stop)],
+                "contact": [f"person{n}-EMAIL@EXAMPLE.com" for n in range(start, stop)],
+            }
+        )
+
+    ws.put(rows(0, 2_000))
+    full = ws.backup()
+    ws.put(pa.concat_tables([rows(0, 1_500), rows(5_000, 5_100)]))
+    delta = ws.backup(tags=["Canary-Zebra-4417-tag"])
+    assert (full.kind, delta.kind) == ("full", "delta")
+
+    stored = [p for p in ws.repository.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in stored) > 10_000
+    for path in stored:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in content, f"{secret!r} in plaintext in {path}"
+            assert secret.lower().encode() not in content.lower(), f"{secret!r} in {path}"
+
+
+def manifests_of(ws: Workspace) -> list[Manifest]:
+    return ws.snapshots(None)

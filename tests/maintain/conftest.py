@@ -50,6 +50,8 @@ SCHEMA = pa.schema(
         ("seq", pa.int64()),
     ]
 )
+_SQLITE_TYPES = {pa.int64(): "INTEGER", pa.float64(): "REAL", pa.string(): "TEXT"}
+_POSTGRES_TYPES = {pa.int64(): "bigint", pa.float64(): "double precision", pa.string(): "text"}
 CHECKS = [
     "in_set: {column: status, values: [new, paid]}",
     "between: {column: amount, min: 0}",
@@ -198,27 +200,24 @@ class Shop:
             self._put_postgres(table)
 
     def _put_sqlite(self, table: pa.Table) -> None:
+        columns = ", ".join(f'"{f.name}" {_SQLITE_TYPES[f.type]}' for f in table.schema)
+        marks = ", ".join("?" for _ in table.schema)
         connection = sqlite3.connect(self.database)
         try:
             with connection:
                 connection.execute("DROP TABLE IF EXISTS orders")
-                connection.execute(
-                    "CREATE TABLE orders (id INTEGER, status TEXT, amount REAL, email TEXT, "
-                    "seq INTEGER)"
-                )
+                connection.execute(f"CREATE TABLE orders ({columns})")
                 rows = [tuple(r.values()) for r in table.to_pylist()]
-                connection.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", rows)
+                connection.executemany(f"INSERT INTO orders VALUES ({marks})", rows)
         finally:
             connection.close()
 
     def _put_postgres(self, table: pa.Table) -> None:
         full = f'"{self.schema}"."orders"'
+        columns = ", ".join(f'"{f.name}" {_POSTGRES_TYPES[f.type]}' for f in table.schema)
         with self.pg_connect() as connection, connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {full}")
-            cursor.execute(
-                f"CREATE TABLE {full} (id bigint, status text, amount double precision, "
-                "email text, seq bigint)"
-            )
+            cursor.execute(f"CREATE TABLE {full} ({columns})")
             with cursor.copy(f"COPY {full} FROM STDIN") as copy:
                 for row in table.to_pylist():
                     copy.write_row(tuple(row.values()))

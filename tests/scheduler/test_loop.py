@@ -263,7 +263,9 @@ def test_a_slot_left_by_a_dead_scheduler_is_taken_over_after_its_lease(
     caplog.set_level(logging.INFO, logger="datasteward.scheduler")
     clock = FakeClock(START)
     runner = Recorder()
-    survivor = scheduler(project, store, clock, runner, lease=timedelta(minutes=2))
+    survivor = scheduler(
+        project, store, clock, runner, lease=timedelta(minutes=2), idle=timedelta(hours=1)
+    )
     survivor.register()
     clock.advance(timedelta(minutes=10))  # 06:17:30
     # A scheduler claims the 06:15 slot and dies without renewing its lease.

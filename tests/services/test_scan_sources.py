@@ -132,3 +132,21 @@ def test_unreachable_sources_raise_source_error(tmp_path: Path, source: str, mes
     with pytest.raises(SourceError, match=message) as caught:
         scan(project, record=False)
     assert "secret" not in str(caught.value)
+
+
+def test_output_to_a_special_file_writes_into_it(tmp_path: Path) -> None:
+    """--output /dev/stdout or a pipe must be written to, never replaced by a file."""
+    import os
+    import threading
+
+    from datasteward.services.files import write_text_atomically
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_text_atomically(fifo, "hello\n")
+    reader.join(timeout=10)
+    assert received == ["hello\n"]
+    assert fifo.is_fifo()

@@ -239,3 +239,4 @@ if __name__ == "__main__":
 from datasteward.cli import backup_commands  # noqa: E402, F401
 from datasteward.cli import maintain_commands  # noqa: E402, F401
 from datasteward.cli import schedule_commands  # noqa: E402, F401
+from datasteward.cli import outliers_command  # noqa: E402, F401

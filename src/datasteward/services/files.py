@@ -14,6 +14,12 @@ __all__ = ["write_text_atomically"]
 def write_text_atomically(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never a half-written one."""
     try:
+        if path.exists() and not path.is_file():
+            # A device or pipe (/dev/stdout, /dev/null, a FIFO): write into it; renaming
+            # a temp file over it would replace the device itself.
+            with path.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
         _write(path, text)
     except OSError as error:
         raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None

@@ -56,7 +56,7 @@ def choose_columns(
 
 
 def to_matrix(data: pa.RecordBatch | pa.Table, columns: Sequence[str]) -> np.ndarray:
-    """The columns as a float matrix (rows × columns), NULL as NaN."""
+    """The columns as a float matrix (one row per row, one column per column), NULL as NaN."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -93,7 +93,9 @@ class OutlierModel:
                 expected = float(row[i] - z_given * self.scale[i] / np.sqrt(self.precision[i, i]))
             strongest = float(extremity[i::width].max())
             found.append(
-                Deviation(name, float(row[i]), float(deviations[0, i]), expected, z_given, strongest)
+                Deviation(
+                    name, float(row[i]), float(deviations[0, i]), expected, z_given, strongest
+                )
             )
         found.sort(key=lambda d: d.extremity, reverse=True)
         beyond = [d for d in found[:limit] if d.extremity > 1.0]

@@ -141,7 +141,9 @@ class TopRows:
         self.size = size
         self._heap: list[tuple[float, int, dict[str, Any], np.ndarray]] = []
 
-    def offer(self, batch: pa.RecordBatch, matrix: np.ndarray, scores: np.ndarray, first: int) -> None:
+    def offer(
+        self, batch: pa.RecordBatch, matrix: np.ndarray, scores: np.ndarray, first: int
+    ) -> None:
         """Consider a scored batch whose first row is the ``first`` row of the dataset."""
         candidates = np.arange(len(scores))
         if len(scores) > self.size:

@@ -1,0 +1,91 @@
+"""``kill -9`` of a running ``steward fix``: the live table is entirely old or entirely new.
+
+Each fix adds 1 to ``v`` in every row of a table where ``v`` starts equal to ``id``, so
+the table is consistent exactly when every row has the same ``v - id``: the number of
+fixes that committed. Real ``steward`` processes are killed at random instants
+(the seed is printed on failure), then the table is read back.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from sqlglot import exp
+
+from .conftest import Shop, make_shop, steward_command, steward_environment
+
+ROWS = 200_000
+KILLS = 6
+FIX = ("fix", "orders", "--set", "v = v + 1", "--yes")
+
+
+def big_table() -> pa.Table:
+    ids = pa.array(range(ROWS), type=pa.int64())
+    pad = pa.array([f"row {n} " + "x" * 40 for n in range(ROWS)], type=pa.string())
+    return pa.table({"id": ids, "v": ids, "pad": pad})
+
+
+def shift(shop: Shop) -> int:
+    """How many fixes the table shows; fails unless every row shows the same number."""
+    relation = shop.relation()
+    difference = exp.Sub(this=exp.column("v"), expression=exp.column("id"))
+    query = exp.select(
+        exp.Count(this=exp.Star()),
+        exp.Count(this=exp.Distinct(expressions=[difference])),
+        exp.Min(this=difference.copy()),
+    ).from_(relation)
+    [(count, distinct, smallest)] = shop.read(query)
+    assert (count, distinct) == (ROWS, 1), f"a mixed table: {count} rows, {distinct} shifts"
+    return int(smallest)
+
+
+def start_fix(folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*steward_command(), *FIX],
+        cwd=folder,
+        env=steward_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb", "sqlite", "postgres"])
+def test_kill_9_leaves_the_table_entirely_old_or_entirely_new(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    shop = make_shop(request, tmp_path, kind)
+    shop.put_table(big_table())
+    shop.configure(checks=["row_count: {min: 1}"])
+    seed = int(os.environ.get("STEWARD_TEST_SEED", random.randrange(1 << 30)))
+    rng = random.Random(seed)
+
+    clock = time.monotonic()
+    shop.ok(*FIX)
+    duration = time.monotonic() - clock
+    fixes = shift(shop)
+    assert fixes == 1
+
+    for attempt in range(KILLS):
+        process = start_fix(tmp_path)
+        time.sleep(rng.uniform(0.05, duration))
+        process.send_signal(signal.SIGKILL)
+        _, stderr = process.communicate(timeout=60)
+        now = shift(shop)
+        assert now in (fixes, fixes + 1), (
+            f"seed {seed}, kill {attempt}: {now} fixes after {fixes}; {stderr.decode()}"
+        )
+        fixes = now
+
+    # Whatever the kills left behind (locks, temp files, a DuckDB WAL), the next fix works.
+    shop.ok(*FIX)
+    assert shift(shop) == fixes + 1
+    if kind == "parquet":
+        assert [p.name for p in shop.file.parent.glob("*.parquet")] == ["orders.parquet"]

@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -476,6 +477,22 @@ class OtherWork:
 NOISY_SHARE = 0.10  # other processes used more than this share of the CPUs: say so
 
 
+def wait_for_quiet(limit_s: float) -> None:
+    """Wait, at most ``limit_s``, until other processes leave the CPUs (nearly) idle."""
+    deadline = time.monotonic() + limit_s
+    announced = False
+    while time.monotonic() < deadline:
+        probe = OtherWork()
+        time.sleep(2)
+        share = probe.share()
+        if share < NOISY_SHARE:
+            return
+        if not announced:
+            print(f"  waiting for other work to finish (it uses {share:.0%} of the CPUs) …",
+                  file=sys.stderr)  # fmt: skip
+            announced = True
+
+
 # -- checking the restored data ----------------------------------------------------------
 
 
@@ -538,7 +555,7 @@ class SourceResult:
         return restore.seconds / self.backup.seconds
 
 
-def bench_source(source: str, data: Data, rounds: int) -> SourceResult:
+def bench_source(source: str, data: Data, rounds: int, quiet_wait: float) -> SourceResult:
     with tempfile.TemporaryDirectory(prefix="steward-backup-bench-") as tmp:
         project = make_project(source, data, Path(tmp))
         steward = steward_command()
@@ -574,6 +591,7 @@ def bench_source(source: str, data: Data, rounds: int) -> SourceResult:
         print(f"benchmarking the {source} source at {data.rows:,} rows …", file=sys.stderr)
         others_cpu = []
         for round_no in range(rounds + 1):  # round 0 is an untimed warm-up
+            wait_for_quiet(quiet_wait)
             other = OtherWork()
             for group in groups if round_no % 2 == 0 else groups[::-1]:
                 for contender in group:
@@ -610,6 +628,7 @@ def bench_source(source: str, data: Data, rounds: int) -> SourceResult:
             remover(project.restored_parquet),
         )
         for round_no in range(rounds):
+            wait_for_quiet(quiet_wait)
             delta.run(project)
             print(f"  delta {round_no + 1}/{rounds}: {delta.samples[-1].seconds:.2f} s",
                   file=sys.stderr)  # fmt: skip
@@ -673,15 +692,32 @@ def check_restores(project: Project, expected: tuple[int, int]) -> list[str]:
     return problems
 
 
-# -- in-process profile of one backup ----------------------------------------------------
+# -- in-process profiles: where the time and the memory go --------------------------------
 
 
-class PhaseTimer:
-    """Seconds spent in wrapped functions, per phase (summed over threads)."""
+class Probe:
+    """Seconds per phase (summed over threads) and peak RSS per main-thread phase."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.calls: dict[str, int] = {}
+        self.peak: dict[str, int] = {}
+        self.phase = "other"
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Probe:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            rss = _rss_bytes()
+            self.peak[self.phase] = max(self.peak.get(self.phase, 0), rss)
 
     def add(self, phase: str, seconds: float) -> None:
         self.seconds[phase] = self.seconds.get(phase, 0.0) + seconds
@@ -689,151 +725,196 @@ class PhaseTimer:
 
     def wrap(self, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            main = threading.current_thread() is threading.main_thread()
+            outer = self.phase
+            if main:
+                self.phase = phase
             start = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.add(phase, time.perf_counter() - start)
+                if main:
+                    self.phase = outer
 
         return timed
 
     def wrap_iterator(self, phase: str, iterator: Iterator[Any]) -> Iterator[Any]:
         """Time each ``next`` of ``iterator`` (including the work of what feeds it)."""
+        step = self.wrap(phase, next)
         while True:
-            start = time.perf_counter()
             try:
-                item = next(iterator)
+                item = step(iterator)
             except StopIteration:
-                self.add(phase, time.perf_counter() - start)
                 return
-            self.add(phase, time.perf_counter() - start)
             yield item
+
+    def report(self, title: str, wall_phase: str) -> None:
+        print(f"\n{title}")
+        wall = self.seconds[wall_phase]
+        print(f"  {'phase':<44}{'seconds':>9}{'share':>7}{'calls':>7}{'peak RSS':>10}")
+        for phase, seconds in sorted(self.seconds.items(), key=lambda item: -item[1]):
+            peak = mb(self.peak[phase]) if phase in self.peak else ""
+            print(f"  {phase:<44}{seconds:>7.2f} s{seconds / wall:>7.0%}"
+                  f"{self.calls[phase]:>7}{peak:>10}")  # fmt: skip
+        print(f"  peak RSS of the process: {mb(max(self.peak.values(), default=0))}; phases on "
+              "worker threads overlap the main thread, so shares can sum past 100%")  # fmt: skip
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class _TimedZstd:
+    """A zstd (de)compressor whose calls count as a phase."""
+
+    def __init__(self, inner: Any, probe: Probe) -> None:
+        self._inner, self._probe = inner, probe
+
+    def compress(self, data: bytes) -> bytes:
+        result: bytes = self._probe.wrap("zstd compress", self._inner.compress)(data)
+        return result
+
+    def decompress(self, data: bytes) -> bytes:
+        result: bytes = self._probe.wrap("zstd decompress", self._inner.decompress)(data)
+        return result
+
+
+class _TimedConnection:
+    """A scratch DuckDB connection whose statements count as phases, by their first words."""
+
+    def __init__(self, inner: Any, probe: Probe) -> None:
+        self._inner, self._probe = inner, probe
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        words = " ".join(sql.split())
+        phase = "scratch SQL: " + (words[:30] + "…" if len(words) > 31 else words)
+        return self._probe.wrap(phase, self._inner.execute)(sql, *args)
 
 
 @contextmanager
-def patched(target: Any, name: str, value: Any) -> Iterator[None]:
-    original = getattr(target, name)
-    setattr(target, name, value)
-    try:
-        yield
-    finally:
-        setattr(target, name, original)
+def instrumented(probe: Probe) -> Iterator[None]:
+    """Wrap every phase of backup and restore in ``probe``'s timers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-
-class _TimedCompressor:
-    def __init__(self, inner: Any, timer: PhaseTimer) -> None:
-        self.inner, self.timer = inner, timer
-
-    def compress(self, data: bytes) -> bytes:
-        start = time.perf_counter()
-        try:
-            result: bytes = self.inner.compress(data)
-            return result
-        finally:
-            self.timer.add("zstd compress", time.perf_counter() - start)
-
-
-def profile_backup(project: Project, encrypted: bool) -> PhaseTimer:
-    """One full backup in this process with each pipeline phase timed."""
     import datasteward.engines.duckdb as duckdb_engine
     import datasteward.repository.keys as keys
     import datasteward.repository.repository as repository
     import datasteward.repository.storage as storage
     import datasteward.services.backup.create as create
-    from datasteward.config import load_project
+    import datasteward.services.backup.restore as restore
+    import datasteward.services.backup.scratch as scratch
     from datasteward.services.backup.fingerprint import Fingerprint
 
-    timer = PhaseTimer()
-    original_stream = duckdb_engine.DuckDBEngine.stream
-    original_rebatch = create.rebatch
-    original_compressor = keys.Codec._compressor
+    engine_phase = "engine stream (DuckDB → Arrow)"
+    stream, rebatch = duckdb_engine.DuckDBEngine.stream, create.rebatch
+    compressor, decompressor = keys.Codec._compressor, keys.Codec._decompressor
+    scratch_init = scratch.Scratch.__init__
 
-    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
-        import pyarrow as pa
-
-        start = time.perf_counter()
-        reader = original_stream(self, *args, **kwargs)
-        timer.add("engine query start (stream call)", time.perf_counter() - start)
-        timed = timer.wrap_iterator("engine stream (DuckDB → Arrow)", iter(reader))
+    def timed_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        reader = probe.wrap("engine query start", stream)(self, *args, **kwargs)
+        timed = probe.wrap_iterator(engine_phase, iter(reader))
         return pa.RecordBatchReader.from_batches(reader.schema, timed)
 
-    def rebatch(batches: Iterator[Any], target: int) -> Iterator[Any]:
-        # The time of each rebatched ``next`` minus the engine's share inside it.
-        before = timer.seconds.get("engine stream (DuckDB → Arrow)", 0.0)
-        start = time.perf_counter()
-        for batch in original_rebatch(batches, target):
-            engine = timer.seconds.get("engine stream (DuckDB → Arrow)", 0.0)
-            timer.add("rebatch (slice + combine)", time.perf_counter() - start - (engine - before))
+    def timed_rebatch(batches: Iterator[Any], target: int) -> Iterator[Any]:
+        # Each ``next`` of the re-batched stream, minus the engine's share of it.
+        pieces = rebatch(batches, target)
+        while True:
+            engine = probe.seconds.get(engine_phase, 0.0)
+            start = time.perf_counter()
+            batch = next(pieces, None)
+            spent = time.perf_counter() - start
+            probe.add(
+                "rebatch (slice + combine)", spent - probe.seconds.get(engine_phase, 0.0) + engine
+            )
+            if batch is None:
+                return
             yield batch
-            before = timer.seconds.get("engine stream (DuckDB → Arrow)", 0.0)
-            start = time.perf_counter()
 
-    def compressor(self: Any) -> Any:
-        return _TimedCompressor(original_compressor(self), timer)
+    def timed_scratch_init(self: Any) -> None:
+        scratch_init(self)
+        self.connection = _TimedConnection(self.connection, probe)
 
-    config = project.config(encrypted)
-    os.environ[PASSPHRASE_ENV] = project.env[PASSPHRASE_ENV]
-    remover(project.encrypted_repository if encrypted else project.plain_repository)()
-    loaded = load_project(config)
-    with (
-        patched(duckdb_engine.DuckDBEngine, "stream", stream),
-        patched(create, "rebatch", rebatch),
-        patched(create, "encode_chunk", timer.wrap("encode (Arrow IPC)", create.encode_chunk)),
-        patched(Fingerprint, "add_batch", timer.wrap("fingerprint", Fingerprint.add_batch)),
-        patched(
-            repository.Repository,
-            "put_chunk",
-            timer.wrap("put_chunk total (worker threads)", repository.Repository.put_chunk),
+    patches: list[tuple[Any, str, Any]] = [
+        (duckdb_engine.DuckDBEngine, "stream", timed_stream),
+        (create, "rebatch", timed_rebatch),
+        (keys.Codec, "_compressor", lambda self: _TimedZstd(compressor(self), probe)),
+        (keys.Codec, "_decompressor", lambda self: _TimedZstd(decompressor(self), probe)),
+        (scratch.Scratch, "__init__", timed_scratch_init),
+        (AESGCM, "encrypt", probe.wrap("AES-GCM encrypt", AESGCM.encrypt)),
+        (AESGCM, "decrypt", probe.wrap("AES-GCM decrypt", AESGCM.decrypt)),
+        (
+            pq.ParquetWriter,
+            "write_batch",
+            probe.wrap("Parquet write", pq.ParquetWriter.write_batch),
         ),
-        patched(keys.Codec, "chunk_id", timer.wrap("blake3 chunk id", keys.Codec.chunk_id)),
-        patched(keys.Codec, "_compressor", compressor),
-        patched(keys.Codec, "_tag", timer.wrap("blake3 tag (unencrypted)", keys.Codec._tag)),
-        patched(storage, "_write_temp", timer.wrap("write + fsync temp file", storage._write_temp)),
-        patched(storage, "_link_new", timer.wrap("link to final name", storage._link_new)),
-        patched(storage, "_fsync_folder", timer.wrap("fsync folder", storage._fsync_folder)),
-    ):
-        aead = None
-        if encrypted:
-            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    ]
+    wrapped = {
+        create: [("encode_chunk", "encode (Arrow IPC)")],
+        restore: [("decode_chunk", "decode (Arrow IPC)")],
+        scratch: [("decode_chunk", "decode (Arrow IPC)")],
+        Fingerprint: [
+            ("add_batch", "fingerprint (per batch)"),
+            ("add_table", "fingerprint (scratch table)"),
+        ],
+        create.ChunkWriter: [("finish", "wait for chunk writers")],
+        repository.Repository: [
+            ("put_chunk", "put_chunk (worker threads)"),
+            ("get_chunk", "get_chunk"),
+        ],
+        keys.Codec: [("chunk_id", "BLAKE3 chunk id"), ("_tag", "BLAKE3 tag (unencrypted)")],
+        storage.LocalStorage: [("read", "read chunk file")],
+        storage: [
+            ("_write_temp", "write + fsync chunk file"),
+            ("_link_new", "link chunk file"),
+            ("_fsync_folder", "fsync folder"),
+        ],
+        scratch.Scratch: [
+            ("load", "scratch load (INSERT per batch)"),
+            ("materialize", "scratch rebuild of previous snapshot"),
+            ("close", "scratch close"),
+        ],
+        duckdb_engine: [("_write_duckdb", "DuckDB table write (total)")],
+    }
+    for target, names in wrapped.items():
+        patches += [
+            (target, name, probe.wrap(phase, getattr(target, name))) for name, phase in names
+        ]
+    originals = [(target, name, getattr(target, name)) for target, name, _ in patches]
+    try:
+        for target, name, value in patches:
+            setattr(target, name, value)
+        yield
+    finally:
+        for target, name, value in reversed(originals):
+            setattr(target, name, value)
 
-            aead = AESGCM.encrypt
-            timed_encrypt = timer.wrap("AES-GCM encrypt", AESGCM.encrypt)
-            AESGCM.encrypt = timed_encrypt  # type: ignore[method-assign]
-        try:
-            start = time.perf_counter()
-            create.backup_dataset(loaded, "orders", force_full=True)
-            timer.add("backup_dataset (wall)", time.perf_counter() - start)
-        finally:
-            if aead is not None:
-                AESGCM.encrypt = aead  # type: ignore[method-assign]
-    return timer
+
+def profile_run(title: str, action: Callable[[], Any]) -> None:
+    """Run ``action`` once with every phase timed, and print where time and memory went."""
+    with Probe() as probe, instrumented(probe):
+        probe.wrap("total (wall)", action)()
+    probe.report(title, "total (wall)")
 
 
-def print_profile(project: Project, encrypted: bool) -> None:
-    from datasteward.config import load_project
-    from datasteward.services.backup.create import backup_dataset
-
-    label = "encrypted" if encrypted else "plain"
-    timer = profile_backup(project, encrypted)
-    print(f"\nphases of one full backup ({project.source} source, {label}, in-process):")
-    wall = timer.seconds["backup_dataset (wall)"]
-    for phase, seconds in sorted(timer.seconds.items(), key=lambda item: -item[1]):
-        share = 100 * seconds / wall
-        print(f"  {phase:<36}{seconds:>8.2f} s {share:>5.0f}%  ({timer.calls[phase]} calls)")
-    print("  (phases on worker threads overlap the main thread: shares can sum past 100%)")
-
+def cprofile_run(title: str, action: Callable[[], Any]) -> None:
     import cProfile
     import pstats
 
-    remover(project.encrypted_repository if encrypted else project.plain_repository)()
-    loaded = load_project(project.config(encrypted))
     profiler = cProfile.Profile()
     profiler.enable()
-    backup_dataset(loaded, "orders", force_full=True)
+    action()
     profiler.disable()
-    print(f"\ncProfile of the same backup (main thread; top 15 by own time, {label}):")
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(15)
+    print(f"\n{title}: cProfile, main thread, top 12 by own time")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
 # What `steward backup` imports before it reads a row (the CLI, the backup service, the
@@ -860,20 +941,69 @@ def print_import_time(project: Project) -> None:
             print(f"  {'  ' * depth + parts[2].strip():<44}{micros / 1e6:>6.2f} s")
 
 
+PROFILE_STEPS = {  # step: (title, sources it applies to)
+    "backup": ("full backup, unencrypted", SOURCES),
+    "backup-encrypted": ("full backup, encrypted", SOURCES),
+    "backup-cprofile": ("full backup, unencrypted", SOURCES),
+    "restore-file": ("restore --to restored.parquet (full snapshot)", SOURCES),
+    "restore-table": ("restore --to-table orders_restored (full snapshot)", ("duckdb",)),
+    "delta": ("delta backup after 1% updates + 1% inserts", SOURCES),
+    "restore-delta": ("restore --to restored.parquet (delta snapshot)", SOURCES),
+}
+
+
+def run_profile_step(step: str, project: Project) -> None:
+    """One profiled step, in a process of its own so that its peak RSS is its own."""
+    from datasteward.config import load_project
+    from datasteward.services.backup import open_repository, restore_snapshot
+    from datasteward.services.backup.catalog import latest
+    from datasteward.services.backup.create import backup_dataset
+
+    encrypted = step == "backup-encrypted"
+    os.environ[PASSPHRASE_ENV] = project.env[PASSPHRASE_ENV]
+    config = load_project(project.config(encrypted))
+    title = f"{PROFILE_STEPS[step][0]}, {project.source} source, {project.data.rows:,} rows"
+    if step.startswith("backup"):
+        remover(project.encrypted_repository if encrypted else project.plain_repository)()
+        run = cprofile_run if step == "backup-cprofile" else profile_run
+        run(title, lambda: backup_dataset(config, "orders", force_full=True))
+    elif step == "delta":
+        profile_run(title, lambda: backup_dataset(config, "orders"))
+    else:
+        manifest = latest(open_repository(config, create=False), "orders")
+        assert manifest is not None
+        if step == "restore-table":
+            target = {"to_table": "orders_restored"}
+        else:
+            remover(project.restored_parquet)()
+            target = {"to_path": project.restored_parquet}
+        profile_run(title, lambda: restore_snapshot(config, manifest, **target))  # type: ignore[arg-type]
+
+
 def bench_profile(source: str, data: Data) -> None:
+    """Every profiled step, then start-up costs and the whole processes for comparison."""
     with tempfile.TemporaryDirectory(prefix="steward-backup-profile-") as tmp:
         project = make_project(source, data, Path(tmp))
-        for encrypted in (False, True):
-            print_profile(project, encrypted)
+        for step, (_, sources) in PROFILE_STEPS.items():
+            if source not in sources:
+                continue
+            if step == "delta":
+                apply_change(project)
+            command = [sys.executable, __file__, "--rows", str(data.rows), "--source", source]
+            command += ["--profile-step", step, "--profile-project", str(project.workdir)]
+            sys.stdout.flush()
+            subprocess.run(command, check=True, env=project.env)
+            if step == "restore-table":
+                drop_table(project.database, "orders_restored")
         print_import_time(project)
         remover(project.plain_repository)()
         steward = [steward_command(), "backup", "orders", "--full", "--format", "json"]
         whole = measure([*steward, "-c", str(project.config(False))], project.workdir, project.env)
         copy = measure([sys.executable, "baseline.py"], project.workdir, project.env)
-        print(f"\nsteward backup (plain, whole process): {whole.seconds:.2f} s, "
-              f"peak RSS {mb(whole.peak_bytes)}")  # fmt: skip
-        print(f"DuckDB COPY of the same table (whole process): {copy.seconds:.2f} s, "
-              f"peak RSS {mb(copy.peak_bytes)}")  # fmt: skip
+        print("\nwhole processes, for comparison (the data is the changed data by now):")
+        for name, sample in (("steward backup --full", whole), ("DuckDB COPY", copy)):
+            print(f"  {name:<24}{sample.seconds:>6.2f} s wall{sample.cpu_seconds:>6.2f} s CPU"
+                  f"{mb(sample.peak_bytes):>9} peak RSS")  # fmt: skip
 
 
 # -- reporting -------------------------------------------------------------------------------
@@ -1013,22 +1143,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds (default 3)")
     parser.add_argument("--source", choices=(*SOURCES, "both"), default="both",
                         help="the Parquet file, the DuckDB file, or both (default)")  # fmt: skip
+    parser.add_argument("--quiet-wait", type=float, default=120, metavar="SECONDS",
+                        help="before each round, wait up to this long for other processes to "
+                        "leave the CPUs idle (default 120; 0: do not wait)")  # fmt: skip
     parser.add_argument("--markdown", action="store_true",
                         help="also print the results as markdown for docs/benchmarks.md")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="instead, time the phases of one backup in this process")  # fmt: skip
+    parser.add_argument("--profile-step", choices=PROFILE_STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rows < 1_000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")
     sources = SOURCES if args.source == "both" else (args.source,)
     data = generate(args.rows)
+    if args.profile_step:  # one step of --profile, in a process of its own
+        env = {**os.environ, PASSPHRASE_ENV: "bench passphrase"}
+        run_profile_step(args.profile_step, Project(sources[0], data, args.profile_project, env))
+        return 0
     if args.profile:
         for source in sources:
             bench_profile(source, data)
         return 0
     results = []
     for source in sources:
-        results.append(bench_source(source, data, args.repeat))
+        results.append(bench_source(source, data, args.repeat, args.quiet_wait))
         print_result(results[-1], args.repeat)
     if args.markdown:
         print("\n" + markdown(results, args.repeat))

@@ -37,11 +37,16 @@ def test_the_slack_payload(tmp_path: Path, receiver: Receiver) -> None:
     run = shop.scan(day=0, duplicate=True)
     shop.scan(day=1)
     failing, resolved = receiver.bodies("/slack")
-    assert failing["text"] == f"Steward: 1 check started failing (run {run.run_id}, as of 2026-01-05T00:00:00Z)"
+    assert (
+        failing["text"]
+        == f"Steward: 1 check started failing (run {run.run_id}, as of 2026-01-05T00:00:00Z)"
+    )
     header, entry = failing["blocks"]
     assert header["type"] == "section"
     assert header["text"]["type"] == "mrkdwn"
-    assert entry["text"]["text"].startswith(":red_circle: *failing* `orders` · *unique(order_id)* (fail)")
+    assert entry["text"]["text"].startswith(
+        ":red_circle: *failing* `orders` · *unique(order_id)* (fail)"
+    )
     assert "\nfailing rows: 2" in entry["text"]["text"]
     assert resolved["text"].startswith("Steward: 1 check resolved")
     assert resolved["blocks"][1]["text"]["text"].startswith(":large_green_circle: *resolved*")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,12 @@ def _mail_route(server: SmtpServer, *, starttls: bool, login: bool = True) -> st
         **{"from": "steward@example.com"},
         **FAST,
     )
+
+
+def _body(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ def test_mail_over_a_plain_connection_with_login(tmp_path: Path, smtp_server: Sm
     message = failing.message
     assert message["Subject"] == "[Steward] 1 check started failing: orders"
     assert message["To"] == "ops@example.com, data@example.com"
-    body = message.get_payload(decode=True).decode()
+    body = _body(message)
     assert f"Steward run {run.run_id} (as of 2026-01-05T00:00:00Z)" in body
     assert "FAILING  orders  unique(order_id)" in body
     assert "failing rows: 2, samples kept: 2" in body
@@ -57,7 +64,7 @@ def test_mail_with_starttls_and_login(tmp_path: Path, tls_smtp_server: SmtpServe
     shop.scan(negative=True)
     (mail,) = tls_smtp_server.box.mails
     assert mail.tls and mail.authenticated
-    assert "FAILING  orders  between(amount)" in mail.message.get_payload(decode=True).decode()
+    assert "FAILING  orders  between(amount)" in _body(mail.message)
 
 
 def test_without_starttls_a_server_that_requires_it_refuses(

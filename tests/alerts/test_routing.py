@@ -14,8 +14,16 @@ CASES: list[tuple[dict[str, Any], dict[str, bool], list[str]]] = [
     ({}, {"missing_customer": True}, []),  # warn-severity failures skip error routes
     ({"severity": "warn"}, {"missing_customer": True}, ["orders/not_null(customer)"]),
     ({"severity": "warn"}, {"duplicate": True}, ["orders/unique(order_id)"]),
-    ({}, {"duplicate": True, "customer_duplicate": True}, ["customers/unique(customer_id)", "orders/unique(order_id)"]),
-    ({"datasets": ["customers"]}, {"duplicate": True, "customer_duplicate": True}, ["customers/unique(customer_id)"]),
+    (
+        {},
+        {"duplicate": True, "customer_duplicate": True},
+        ["customers/unique(customer_id)", "orders/unique(order_id)"],
+    ),
+    (
+        {"datasets": ["customers"]},
+        {"duplicate": True, "customer_duplicate": True},
+        ["customers/unique(customer_id)"],
+    ),
     ({"datasets": "orders"}, {"customer_duplicate": True}, []),
 ]
 

@@ -8,6 +8,8 @@ them, and runs ``steward`` as a separate process or calls the backup services di
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
@@ -497,6 +499,31 @@ class Workspace:
             timeout=120,
         )
         return Result(texts, completed.returncode, completed.stdout, completed.stderr)
+
+    def cli(self, *args: str | os.PathLike[str], env: dict[str, str | None] | None = None) -> Result:
+        """Run the ``steward`` entry point in this process: the same typer app and error
+        handling as the command, without the start-up cost. stdin is not a terminal."""
+        from datasteward.cli.main import run
+
+        texts = tuple(str(a) for a in args)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        saved_environ, saved_argv, saved_stdin = dict(os.environ), sys.argv, sys.stdin
+        os.environ.clear()
+        os.environ.update(self.environment(env))
+        sys.argv = ["steward", *texts, "-c", str(self.config)]
+        sys.stdin = io.StringIO()
+        code: int | str | None = 0
+        try:
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                run()
+        except SystemExit as exit:
+            code = exit.code
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_environ)
+            sys.argv, sys.stdin = saved_argv, saved_stdin
+        returncode = code if isinstance(code, int) else (0 if code is None else 1)
+        return Result(texts, returncode, stdout.getvalue(), stderr.getvalue())
 
     def start(self, *args: str | os.PathLike[str]) -> subprocess.Popen[str]:
         """Start ``steward ARGS`` without waiting (to kill it, or to race another)."""

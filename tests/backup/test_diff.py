@@ -123,7 +123,7 @@ def test_diff_command_prints_the_json_contract(
     duckdb_workspace: Workspace, two: tuple[Manifest, Manifest]
 ) -> None:
     before, after = two
-    by_time = duckdb_workspace.steward(
+    by_time = duckdb_workspace.cli(
         "diff",
         "orders",
         "--from",
@@ -141,6 +141,6 @@ def test_diff_command_prints_the_json_contract(
     assert set(payload["samples"]) == {"added", "removed", "changed"}
     assert payload["samples"]["added"][0]["note"] == "ünï"
 
-    unknown = duckdb_workspace.steward("diff", "orders", "--from", "nope", "--format", "json")
+    unknown = duckdb_workspace.cli("diff", "orders", "--from", "nope", "--format", "json")
     assert unknown.returncode == 2, unknown.describe()
     assert "nope" in unknown.error_line()

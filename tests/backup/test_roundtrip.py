@@ -104,14 +104,14 @@ def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
     encrypted_workspace: Workspace, passphrase: str | None, expected: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.parquet"
-    result = encrypted_workspace.steward(
+    result = encrypted_workspace.cli(
         "restore", "orders", "--to", out, env={PASSPHRASE_ENV: passphrase}
     )
     assert result.returncode == 2, result.describe()
     assert expected in result.error_line()
     assert not out.exists()
 
-    backup = encrypted_workspace.steward("backup", "orders", env={PASSPHRASE_ENV: passphrase})
+    backup = encrypted_workspace.cli("backup", "orders", env={PASSPHRASE_ENV: passphrase})
     assert backup.returncode == 2, backup.describe()
     assert expected in backup.error_line()
     assert len(encrypted_workspace.snapshots()) == 1

@@ -71,14 +71,14 @@ def test_restore_chooses_by_prefix_and_time(
     ws: Workspace, three: list[Manifest], tmp_path: Path
 ) -> None:
     first, second, _ = three
-    by_prefix = ws.steward(
+    by_prefix = ws.cli(
         "restore", "orders", "--snapshot", first.id[:-3], "--to", tmp_path / "a.parquet"
     )
     assert by_prefix.returncode == 0, by_prefix.describe()
     assert first.id in by_prefix.stdout
     assert pq.read_table(tmp_path / "a.parquet").num_rows == 10
 
-    by_time = ws.steward(
+    by_time = ws.cli(
         "restore", "orders", "--at", zulu(second.created_at), "--to", tmp_path / "b.parquet"
     )
     assert by_time.returncode == 0, by_time.describe()
@@ -100,7 +100,7 @@ def test_selection_errors_exit_2_with_one_line(
     ws: Workspace, three: list[Manifest], tmp_path: Path, selection: list[str], expected: str
 ) -> None:
     out = tmp_path / "out.parquet"
-    result = ws.steward("restore", "orders", *selection, "--to", out)
+    result = ws.cli("restore", "orders", *selection, "--to", out)
     assert result.returncode == 2, result.describe()
     assert expected in result.error_line()
     assert not out.exists()
@@ -116,20 +116,20 @@ def test_last_good_is_the_latest_snapshot_taken_after_a_passing_scan(
     out = tmp_path / "out.parquet"
     ws.put(orders(5))
     never_scanned = ws.backup()
-    none_good = ws.steward("restore", "orders", "--last-good", "--to", out)
+    none_good = ws.cli("restore", "orders", "--last-good", "--to", out)
     assert none_good.returncode == 2, none_good.describe()
     assert "orders" in none_good.error_line()
 
     ws.put(orders(7, amount=2.5))
-    assert ws.steward("scan", "orders").returncode == 0
+    assert ws.cli("scan", "orders").returncode == 0
     good = ws.backup()
     ws.put(orders(9, amount=-1.0))
-    assert ws.steward("scan", "orders").returncode == 1
+    assert ws.cli("scan", "orders").returncode == 1
     bad = ws.backup()
     ws.put(orders(11, amount=3.0))  # fine again, but not scanned since the failure
     unscanned = ws.backup()
 
-    listed = ws.steward("snapshots", "orders", "--format", "json")
+    listed = ws.cli("snapshots", "orders", "--format", "json")
     assert listed.returncode == 0, listed.describe()
     entries = listed.json()
     assert [e["id"] for e in entries] == [never_scanned.id, good.id, bad.id, unscanned.id]
@@ -138,7 +138,7 @@ def test_last_good_is_the_latest_snapshot_taken_after_a_passing_scan(
     assert all(required <= set(entry) for entry in entries)
     assert [e["rows"] for e in entries] == [5, 7, 9, 11]
 
-    restored = ws.steward("restore", "orders", "--last-good", "--to", out)
+    restored = ws.cli("restore", "orders", "--last-good", "--to", out)
     assert restored.returncode == 0, restored.describe()
     assert good.id in restored.stdout
     assert pq.read_table(out).sort_by("id").equals(orders(7, amount=2.5))

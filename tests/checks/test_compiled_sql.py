@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from datasteward.checks.base import Check
 from datasteward.checks.catalogue import CHECK_TYPES, build_checks
+from datasteward.checks.drift import ReferenceDistribution
 from datasteward.checks.sql import Sql
 from datasteward.compile.context import DatasetRef, ScanContext
 from datasteward.compile.query import ROW_COUNT, MetricPlan
@@ -250,6 +251,12 @@ def specs(draw: st.DrawFn, columns: dict[str, str], table: str) -> Spec:
             .where(draw(conditions(columns)))
         )
         params = draw(_thresholds(0, 10))
+    elif kind == "schema_change":
+        params = {"fail_on": draw(st.sampled_from([["added"], ["removed", "type_changed"]]))}
+    elif kind == "drift":
+        column = draw(st.sampled_from([*numeric, next(n for n in names if columns[n] == "string")]))
+        method = draw(st.sampled_from(["psi", "ks"])) if column in numeric else "chi2"
+        params = {"column": column, "method": method, "max": 0.2}
     else:
         assert kind == "anomaly", f"no strategy for check type {kind!r}: add one"
         params = {"metric": "row_count"}
@@ -319,8 +326,23 @@ def context(dataset: Dataset, engine: Engine) -> ScanContext:
             "parent", "src", engine, table_relation("parent"), [Column("key", "integer")]
         )
 
+    def reference(
+        dataset: str, spec: str, column: str, numeric: bool, bins: int
+    ) -> ReferenceDistribution:
+        # A fixed reference: drift compiles bin / category counts from it.
+        if numeric:
+            return ReferenceDistribution("s", [1] * bins, edges=[float(i) for i in range(1, bins)])
+        return ReferenceDistribution("s", [1, 1, 1], categories=["a", "b"])
+
     return ScanContext(
-        dataset.table, "src", engine, table_relation(dataset.table), columns, AS_OF, resolve
+        dataset.table,
+        "src",
+        engine,
+        table_relation(dataset.table),
+        columns,
+        AS_OF,
+        resolve,
+        reference=reference,
     )
 
 
@@ -346,7 +368,7 @@ def compile_dataset(dataset: Dataset, engine: Engine, specs: list[Spec] | None =
     for index, check in enumerate(checks):
         for column in check.definition.columns_used(check, ctx):
             assert column in dataset.columns, f"{check.name}: {column!r} reported missing"
-        if check.definition.is_alone(check, ctx):
+        if check.definition.needs_history or check.definition.is_alone(check, ctx):
             continue
         for local, expression in check.definition.metrics(check, ctx).items():
             plan.add(index, local, expression)
@@ -403,6 +425,9 @@ def _every_check_type() -> Dataset:
         Spec("schema", {"columns": columns}),
         Spec("sql", {"max": 0}, query=exp.select("count(*)").from_("t").where(paid.copy())),
         Spec("anomaly", {"metric": "row_count"}),
+        Spec("schema_change", {}),
+        Spec("drift", {"column": "amount"}),
+        Spec("drift", {"column": "status"}),
     ]
     assert {spec.type for spec in plain} == set(CHECK_TYPES)
     return Dataset("t", columns, [*plain, *(replace(s, where=paid.copy()) for s in plain)])

@@ -8,12 +8,14 @@ fixes that committed. Real ``steward`` processes are killed at random instants
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -21,7 +23,7 @@ from sqlglot import exp
 
 from .conftest import Shop, make_shop, steward_command, steward_environment
 
-ROWS = 200_000
+ROWS = 100_000
 KILLS = 6
 FIX = ("fix", "orders", "--set", "v = v + 1", "--yes")
 
@@ -44,6 +46,31 @@ def shift(shop: Shop) -> int:
     [(count, distinct, smallest)] = shop.read(query)
     assert (count, distinct) == (ROWS, 1), f"a mixed table: {count} rows, {distinct} shifts"
     return int(smallest)
+
+
+def writing(shop: Shop, postgres: Any) -> bool:
+    """Whether a fix is inside its write right now, as the outside world can tell."""
+    if shop.kind == "parquet":
+        return any(shop.file.parent.glob(".orders.parquet.*"))
+    if shop.kind == "sqlite":
+        return shop.database.with_name(shop.database.name + "-journal").exists()
+    if shop.kind == "duckdb":
+        return shop.database.with_name(shop.database.name + ".wal").exists()
+    found = postgres.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'UPDATE%'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def wait_for_write(shop: Shop, process: subprocess.Popen[bytes], limit: float) -> bool:
+    deadline = time.monotonic() + limit
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(shop.pg_connect()) if shop.kind == "postgres" else None
+        while time.monotonic() < deadline and process.poll() is None:
+            if writing(shop, postgres):
+                return True
+            time.sleep(0.001)
+    return False
 
 
 def start_fix(folder: Path) -> subprocess.Popen[bytes]:
@@ -73,9 +100,16 @@ def test_kill_9_leaves_the_table_entirely_old_or_entirely_new(
     fixes = shift(shop)
     assert fixes == 1
 
+    caught_writing = 0
     for attempt in range(KILLS):
         process = start_fix(tmp_path)
-        time.sleep(rng.uniform(0.05, duration))
+        if attempt % 2:
+            # Aim at the write itself: it is a small part of a run (the snapshot is most).
+            caught = wait_for_write(shop, process, duration * 3)
+            time.sleep(rng.uniform(0, 0.02))
+            caught_writing += caught and process.poll() is None
+        else:
+            time.sleep(rng.uniform(0.05, duration))
         process.send_signal(signal.SIGKILL)
         _, stderr = process.communicate(timeout=60)
         now = shift(shop)
@@ -84,6 +118,8 @@ def test_kill_9_leaves_the_table_entirely_old_or_entirely_new(
         )
         fixes = now
 
+    print(f"seed {seed}: {caught_writing} of {KILLS} kills landed while writing")
+    assert caught_writing, f"seed {seed}: no kill landed inside a write; the test tested less"
     # Whatever the kills left behind (locks, temp files, a DuckDB WAL), the next fix works.
     shop.ok(*FIX)
     assert shift(shop) == fixes + 1

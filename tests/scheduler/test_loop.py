@@ -15,6 +15,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from datasteward.config import Project, parse_project
+from datasteward.config.models import ScheduleConfig
 from datasteward.errors import SourceError
 from datasteward.services.backup import open_repository, snapshots
 from datasteward.services.scheduler import (
@@ -228,8 +229,7 @@ def test_concurrent_schedulers_on_one_store_run_each_slot_once(
     stores = [Store.open(store_url) for _ in range(4)]
     try:
         schedulers = [
-            scheduler(project, s, clock, runner, owner=f"replica-{i}")
-            for i, s in enumerate(stores)
+            scheduler(project, s, clock, runner, owner=f"replica-{i}") for i, s in enumerate(stores)
         ]
         for replica in schedulers:
             replica.register()
@@ -344,12 +344,11 @@ def test_a_changed_schedule_starts_from_its_next_slot(tmp_path: Path, store: Sto
         base_dir=tmp_path,
     )
     scheduler(project, store, FakeClock(START), Recorder()).register()
+    orders = project.datasets["orders"]
     hourly = project.model_copy(
         update={
             "datasets": {
-                "orders": project.datasets["orders"].model_copy(
-                    update={"schedule": project.datasets["orders"].schedule.__class__(every="1h")}
-                )
+                "orders": orders.model_copy(update={"schedule": ScheduleConfig(every="1h")})
             }
         }
     )

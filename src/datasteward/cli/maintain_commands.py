@@ -106,7 +106,7 @@ def fix(
         if format is OutputFormat.text:
             _show_fix(preview, format)
         confirm_or_abort(
-            f"Apply '{preview.action}' to {preview.rows_affected:,} rows of {dataset!r}?", yes
+            f"Apply '{preview.action}' to {_rows(preview.rows_affected)} of {dataset!r}?", yes
         )
     _show_fix(apply_fix(project, dataset, request, samples=samples), format, samples=yes)
 
@@ -122,7 +122,7 @@ def _show_fix(result: FixResult, format: OutputFormat, *, samples: bool = True) 
         return
     if result.dry_run:
         console.print(
-            f"{head}: {result.rows_affected:,} rows would change (dry run: nothing was changed)",
+            f"{head}: {_rows(result.rows_affected)} would change (dry run: nothing was changed)",
             markup=False,
         )
     if samples:
@@ -131,10 +131,14 @@ def _show_fix(result: FixResult, format: OutputFormat, *, samples: bool = True) 
     if result.change is not None:
         change = result.change
         console.print(
-            f"{head}: {change.rows_affected:,} rows changed (change {change.id}; the data before "
+            f"{head}: {_rows(change.rows_affected)} changed (change {change.id}; the data before "
             f"it is snapshot {change.snapshot_id}). Undo with: steward undo {change.id}",
             markup=False,
         )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:

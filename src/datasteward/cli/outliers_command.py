@@ -144,7 +144,7 @@ def _print_report(report: OutlierReport, console: Console) -> None:
     console.print(table)
     console.print(
         f"{report.flagged_rows:,} of {report.rows_scored:,} rows score above "
-        f"{report.threshold:.3f} (contamination {report.contamination})"
+        f"{report.threshold:.3f}, the threshold of --contamination {report.contamination}"
     )
 
 
@@ -157,10 +157,7 @@ def _row_label(outlier: Outlier, key: list[str]) -> str:
 def _reason(outlier: Outlier, deviation: Deviation) -> str:
     text = f"{deviation.column}={_value(outlier.row.get(deviation.column))} (z {deviation.z:+.1f}"
     if deviation.expected is not None and deviation.z_given_others is not None:
-        text += (
-            f"; the other columns suggest {deviation.expected:.4g}, "
-            f"z {deviation.z_given_others:+.1f}"
-        )
+        text += f"; from the others: {deviation.expected:.4g}, z {deviation.z_given_others:+.1f}"
     return text + ")"
 
 

@@ -21,7 +21,7 @@ from datasteward.cli.main import (
     _scan_exit_code,
     app,
 )
-from datasteward.errors import UsageError
+from datasteward.errors import ExitCode, UsageError
 
 
 @app.command("run")
@@ -29,7 +29,10 @@ def run_scheduler(
     config: ConfigOption = DEFAULT_CONFIG,
     once: Annotated[
         bool,
-        typer.Option("--once", help="Run the jobs due now (or else the next ones), then exit."),
+        typer.Option(
+            "--once",
+            help="Run the jobs due now (or else the next ones), then exit; 3 if one failed.",
+        ),
     ] = False,
 ) -> None:
     """The scheduler: run scheduled scans and backups until stopped."""
@@ -49,8 +52,10 @@ def run_scheduler(
         )
     _log_to_stderr()
     shutdown = Shutdown()
-    with Store.open(project.store_url()) as store, stop_on_signals(shutdown):
-        Scheduler(project, store, shutdown=shutdown).run(once=once)
+    with stop_on_signals(shutdown), Store.open(project.store_url()) as store:
+        ran = Scheduler(project, store, shutdown=shutdown).run(once=once)
+    if once and not all(outcome.ok for outcome in ran):
+        raise typer.Exit(ExitCode.RUNTIME)
 
 
 @app.command()

@@ -225,8 +225,8 @@ def _known_fields(path: tuple[Any, ...], source_type: str | None = None) -> list
     if path[0] == "alerts" and (len(path) == 3 or path[2:3] == ("smtp",)):
         from datasteward.config.alerts import AlertRoute, SmtpConfig
 
-        model = AlertRoute if len(path) == 3 else SmtpConfig
-        return [field.alias or name for name, field in model.model_fields.items()]
+        fields = (AlertRoute if len(path) == 3 else SmtpConfig).model_fields
+        return [field.alias or name for name, field in fields.items()]
     if path[0] == "backups" and len(path) == 2:
         return list(models.BackupsConfig.model_fields)
     if path[0] == "sources" and len(path) == 3:

@@ -29,7 +29,7 @@ __all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
 
 # The newest migration. Checked without importing Alembic, which costs more than the whole
 # start-up budget of `steward scan`; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0005"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Taken inside the upgrade transaction so concurrent first opens run migrations one at a

@@ -65,7 +65,7 @@ def _claim_route(states: AlertStates, route: AlertRoute, run: Run, now: datetime
     inserts: list[AlertStateRow] = []
     updates: list[AlertStateRow] = []
     alerts: list[Alert] = []
-    for key, result in sorted(observed.items()):
+    for key, result in observed.items():
         decision = decide(route.name, key, previous.get(key), result, run, now, lease)
         if decision.row is not None:
             (inserts if decision.new else updates).append(decision.row)

@@ -31,6 +31,7 @@ _IQR_TO_SIGMA = 1.349  # the IQR of a standard normal distribution
 _TRIM = 0.05  # share of the sample's highest forest scores left out of the covariance
 _RIDGE = 1e-3  # keeps the covariance invertible when columns are constant or collinear
 _TAIL = 0.0005  # each tail's share of the sample's deviations that count as ordinary
+_RELATED = 0.1  # share of a column's variance the others must explain to predict it
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Deviation:
     column: str
     value: float
     z: float  # against the column alone
-    expected: float | None  # what the other columns predict (None with one column)
+    expected: float | None  # what the other columns predict (None if they barely can)
     z_given_others: float | None
     extremity: float  # > 1: further out than 999 in 1000 sample values (either kind)
 
@@ -54,11 +55,11 @@ class OutlierModel:
         from sklearn.ensemble import IsolationForest
 
         self.columns = columns
-        medians = np.nanmedian(sample, axis=0) if len(sample) else np.zeros(len(columns))
-        self.center = np.where(np.isnan(medians), 0.0, medians)
+        self.center = _medians(sample)
         self.scale = _robust_scale(self._impute(sample))
         scaled = self._scaled(sample)
-        self.forest = IsolationForest(random_state=seed).fit(scaled)
+        # Threads only speed up scoring: the trees depend on the seed alone.
+        self.forest = IsolationForest(random_state=seed, n_jobs=-1).fit(scaled)
         forest_scores = -self.forest.score_samples(scaled)
         self._fit_relations(scaled, forest_scores)
         deviations = self._deviations(sample)
@@ -88,7 +89,7 @@ class OutlierModel:
             if np.isnan(row[i]):
                 continue  # an imputed NULL is not what stands out
             expected = z_given = None
-            if width > 1:
+            if self.related[i]:
                 z_given = float(deviations[0, width + i])
                 expected = float(row[i] - z_given * self.scale[i] / np.sqrt(self.precision[i, i]))
             strongest = float(extremity[i::width].max())
@@ -111,7 +112,11 @@ class OutlierModel:
         covariance = np.zeros((width, width))
         if len(ordinary) > 1:
             covariance = np.cov(ordinary, rowvar=False).reshape(width, width)
-        self.precision = np.linalg.inv(covariance + _RIDGE * np.eye(width))
+        covariance += _RIDGE * np.eye(width)
+        self.precision = np.linalg.inv(covariance)
+        # R² of each column's linear fit on the others: 1 - conditional / total variance.
+        explained = 1.0 - 1.0 / (np.diag(self.precision) * np.diag(covariance))
+        self.related = (explained >= _RELATED) & (width > 1)
 
     def _deviations(self, matrix: np.ndarray) -> np.ndarray:
         """Per row: the robust z of each value, then (two columns or more) its z given the others."""
@@ -164,6 +169,16 @@ def _raised(forest: np.ndarray, extremity: np.ndarray) -> np.ndarray:
         extremity > 1.0, 1.0 - (1.0 - forest) / np.maximum(extremity, 1.0), forest
     )
     return raised
+
+
+def _medians(sample: np.ndarray) -> np.ndarray:
+    """Per column: the median of its non-NULL values (0 for a column of NULLs only)."""
+    medians = np.zeros(sample.shape[1])
+    for i in range(sample.shape[1]):
+        present = sample[~np.isnan(sample[:, i]), i]
+        if len(present):
+            medians[i] = np.median(present)
+    return medians
 
 
 def _robust_scale(filled: np.ndarray) -> np.ndarray:

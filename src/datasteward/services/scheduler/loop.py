@@ -77,9 +77,12 @@ class Scheduler:
         lease: timedelta = timedelta(minutes=2),
         idle: timedelta = timedelta(minutes=1),
     ) -> None:
-        """``lease``: how long a claim lasts unless renewed (it is, every quarter of it,
-        while the job runs); ``idle``: the longest sleep, so changes other schedulers make
-        to the store are noticed."""
+        """A scheduler for ``project``'s jobs (nothing runs before :meth:`run`).
+
+        ``lease`` is how long a claim lasts unless renewed (every quarter of it, while the
+        job runs); ``idle`` is the longest sleep, so changes other schedulers make to the
+        store are noticed.
+        """
         self.project = project
         self.states = store.schedule_state
         self.jobs = {job.key: job for job in (scheduled_jobs(project) if jobs is None else jobs)}
@@ -97,34 +100,35 @@ class Scheduler:
             state = self.states.register(job.key, job.schedule.text, job.schedule.next_after(now))
             logger.info("%s: %s, next due %s", job.key, job.schedule, iso(state.next_due))
 
-    def run(self, *, once: bool = False) -> None:
+    def run(self, *, once: bool = False) -> list[JobOutcome]:
         """Run jobs as they fall due until a shutdown is requested.
 
-        ``once``: run the jobs due now (or, when none is, wait for the next ones), then return.
+        ``once``: run the jobs due now (or, when none is, wait for the next ones), then
+        return them. Returns what the last round ran.
         """
         self.register()
+        ran: list[JobOutcome] = []
         try:
             while not self.shutdown.requested:
-                pause = self._step(once)
-                if pause is None or self.shutdown.requested:
+                ran, pause = self._step(once)
+                if (once and ran) or self.shutdown.requested:
                     break
                 self.clock.sleep(pause)
         except JobAbandoned:
             logger.info("stopped during a job; its slot runs again on the next start")
         logger.info("scheduler stopped")
+        return ran
 
-    def _step(self, once: bool) -> float | None:
-        """Run what is due; returns how long to sleep, or None when ``once`` is done."""
+    def _step(self, once: bool) -> tuple[list[JobOutcome], float]:
+        """Run what is due; returns it and how long to sleep before the next round."""
         try:
-            if self.run_due() and once:
-                return None
-            return self.seconds_to_next()
+            return self.run_due(), self.seconds_to_next()
         except StewardError as error:
             if once:
                 raise
             # The store may be restarting: a scheduler outlives a short outage.
             logger.error("%s; retrying in %.0fs", error, _RETRY)
-            return _RETRY
+            return [], _RETRY
 
     def run_due(self) -> list[JobOutcome]:
         """Run each job that is due now once (earliest due, then configuration order)."""

@@ -92,6 +92,10 @@ ERRORS = [
         "steward.yml:5:1: alerts: route 'a' names unknown dataset 'ordres' (did you mean 'orders'?)",
     ),
     (
+        "  - {name: a, type: webhook, url: 'https://x', datasets: []}\n",
+        "steward.yml:6:48: alerts.0.datasets: List should have at least 1 item after validation, not 0",
+    ),
+    (
         "  - {name: a, type: webhook, url: 'https://x'}\n  - {name: a, type: slack, url: 'https://y'}\n",
         "steward.yml:5:1: alerts: two routes are named 'a'",
     ),

@@ -121,7 +121,7 @@ def test_a_resolved_check_whose_failure_never_arrived_is_not_announced(
     assert receiver.requests[-1].body["alerts"][0]["event"] == "failing"
 
 
-@pytest.mark.parametrize(("status", "attempts"), [(400, 1), (404, 1), (429, 3), (502, 3)])
+@pytest.mark.parametrize(("status", "attempts"), [(302, 1), (400, 1), (404, 1), (429, 3), (502, 3)])
 def test_only_transient_http_errors_are_retried(
     tmp_path: Path, receiver: Receiver, status: int, attempts: int
 ) -> None:

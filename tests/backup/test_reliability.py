@@ -10,6 +10,7 @@ import os
 import random
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from datasteward.errors import SourceError
-from datasteward.services.backup import Manifest
+from datasteward.services.backup import Manifest, open_repository
 
 from .conftest import DuckDBLive, Workspace, fingerprint, make_live
 
@@ -69,32 +70,58 @@ def assert_verifies(ws: Workspace, context: str) -> None:
 # -- kill -9 during backup -------------------------------------------------------------------
 
 
+def chunk_files(ws: Workspace) -> int:
+    folder = ws.repository / "chunks"
+    return sum(1 for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> float:
+    """Poll until ``condition`` holds or the process ends; returns the time it took."""
+    started = time.monotonic()
+    while not condition() and process.poll() is None:
+        time.sleep(0.002)
+    return time.monotonic() - started
+
+
 def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -> None:
     ws = duckdb_workspace
-    rows = 60_000
-    ws.configure(["orders"], backups={"chunk_mib": 1})
+    rows = 150_000
+    ws.configure(["orders"], backups={"chunk_mib": 0.25})  # many chunks: a long write
     duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(rows)}")
-    started = time.monotonic()
-    first = ws.steward("backup", "orders", "--full")
-    duration = time.monotonic() - started
-    assert first.returncode == 0, first.describe()
+
+    # A complete backup first, to learn when chunks start and how long writing them takes.
+    process = ws.start("backup", "orders", "--full")
+    until_chunks = wait_for(lambda: chunk_files(ws) > 0, process)
+    writing = wait_for(lambda: bool(snapshot_files(ws)), process)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert len(ws.snapshots()) == 1
 
     rng = random.Random(SEED)
-    runs = 3
-    for run in range(runs):
+    for run in range(3):
         # New values in every row: the killed backup has every chunk to write.
         duckdb_live(ws).sql(f"UPDATE orders SET note = note || '{run}'")
+        before = chunk_files(ws)
         process = ws.start("backup", "orders", "--full")
-        delay = duration * rng.uniform(0.3 + 0.7 * run / runs, 0.3 + 0.7 * (run + 1) / runs)
-        time.sleep(delay)
+        if run == 0:  # anywhere: reading the source, holding the lock, writing
+            delay = (until_chunks + writing) * rng.uniform(0.3, 1.0)
+            time.sleep(delay)
+        else:  # while chunks are being written, before the manifest
+            wait_for(lambda: chunk_files(ws) > before, process)  # noqa: B023
+            delay = writing * rng.uniform(0.0, 0.9)
+            time.sleep(delay)
+        killed_running = process.poll() is None
         kill(process)
-        context = f"seed {SEED}, run {run}, killed after {delay:.2f} s of {duration:.2f} s"
+        context = f"seed {SEED}, run {run}, killed {delay:.2f} s in (running: {killed_running})"
+        print("DEBUG", context, until_chunks, writing, open_repository(ws.project).verify())
         assert_verifies(ws, context)
         listed = ws.snapshots()
         assert all(m.rows == rows for m in listed), context
         assert 1 <= len(listed) <= run + 2, context
+    report = open_repository(ws.project).verify()
+    assert report.unreferenced_chunks + report.temp_files > 0, "no kill hit a backup mid-write"
 
-    after = ws.cli("backup", "orders", "--full")
+    after = ws.cli("backup", "orders")  # the dead writer's lock is no obstacle
     assert after.returncode == 0, f"seed {SEED}\n{after.describe()}"
     latest = ws.snapshots()[-1]
     assert latest.id in after.stdout
@@ -129,8 +156,7 @@ def test_killed_replace_leaves_the_old_or_the_new_data(kind: str, tmp_path: Path
         known = snapshot_files(ws)
         process = ws.start("restore", "orders", "--snapshot", target.id, "--replace", "--yes")
         # The safety snapshot's manifest marks the start of the write to the live data.
-        while snapshot_files(ws) == known and process.poll() is None:
-            time.sleep(0.005)
+        wait_for(lambda: snapshot_files(ws) != known, process)  # noqa: B023
         writing = time.monotonic()
         if write_time is None:  # the first run completes, to learn how long writing takes
             _, stderr = process.communicate(timeout=120)

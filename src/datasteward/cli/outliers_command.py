@@ -30,7 +30,9 @@ def outliers(
     config: ConfigOption = DEFAULT_CONFIG,
     columns: Annotated[
         list[str] | None,
-        typer.Option("--columns", help="Columns to score, comma-separated (default: numeric)."),
+        typer.Option(
+            "--columns", metavar="A,B,…", help="Columns to score (default: the numeric ones)."
+        ),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="How many rows to show.", min=1)] = 20,
     sample: Annotated[

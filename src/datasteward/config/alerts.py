@@ -66,7 +66,7 @@ class AlertRoute(_Strict):
     from_: str | None = Field(default=None, alias="from")
     to: list[str] = Field(default_factory=list)
     # None: every dataset.
-    datasets: list[str] | None = None
+    datasets: list[str] | None = Field(default=None, min_length=1)
     # error: checks of severity error; warn: checks of severity warn and error.
     severity: Literal["error", "warn"] = "error"
     retries: int = Field(default=3, ge=0, le=10)

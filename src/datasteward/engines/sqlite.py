@@ -110,16 +110,53 @@ class SQLiteEngine(Engine):
         except sqlite3.Error as error:
             raise QueryError(str(error)) from None
         names = [d[0] for d in cursor.description or []]
-        batches = (
-            pa.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in chunk])
-            for chunk in batched(iter(cursor), batch_rows)
-        )
-        first = next(batches, None)
-        if first is None:
-            return pa.RecordBatchReader.from_batches(
-                pa.schema([(n, pa.null()) for n in names]), iter([])
+        schema = self._stream_schema(query, names)
+        converters = [_converter(field.type) for field in schema]
+
+        def to_batch(chunk: list[Sequence[object]]) -> pa.RecordBatch:
+            arrays = [
+                pa.array([convert(row[i]) for row in chunk], type=field.type)
+                for i, (field, convert) in enumerate(zip(schema, converters, strict=True))
+            ]
+            return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+        batches = (to_batch(chunk) for chunk in batched(iter(cursor), batch_rows))
+        return pa.RecordBatchReader.from_batches(schema, batches)
+
+    def _stream_schema(self, query: exp.Expr, names: list[str]) -> pa.Schema:
+        """One Arrow type per column, from the storage classes SQLite actually holds.
+
+        SQLite types values, not columns: a NUMERIC column may hold integers in one row
+        and reals in the next, so the types are read from the whole result first.
+        """
+        import pyarrow as pa
+
+        kinds = ("integer", "real", "text", "blob")
+        source = exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=exp.to_identifier("q")))
+        terms = [
+            exp.Max(
+                this=exp.EQ(
+                    this=exp.Anonymous(
+                        this="typeof", expressions=[exp.column(n, table="q", quoted=True)]
+                    ),
+                    expression=exp.Literal.string(kind),
+                )
             )
-        return pa.RecordBatchReader.from_batches(first.schema, _chain(first, batches))
+            for n in names
+            for kind in kinds
+        ]
+        if not terms:
+            return pa.schema([])
+        found = self.fetch(exp.select(*terms).from_(source)).rows[0]
+        fields = []
+        for position, name in enumerate(names):
+            present = {
+                k
+                for k, flag in zip(kinds, found[position * 4 : position * 4 + 4], strict=True)
+                if flag
+            }
+            fields.append(pa.field(name, _arrow_type(present)))
+        return pa.schema(fields)
 
     def close(self) -> None:
         self.connection.close()
@@ -257,6 +294,28 @@ def _sqlite_rows(batch: pa.RecordBatch) -> Iterator[tuple[object, ...]]:
     names = batch.schema.names
     for row in batch.to_pylist():
         yield tuple(value(row[n]) for n in names)
+
+
+def _arrow_type(kinds: set[str]) -> pa.DataType:
+    import pyarrow as pa
+
+    if kinds <= {"integer"}:
+        return pa.int64() if kinds else pa.null()
+    if kinds <= {"integer", "real"}:
+        return pa.float64()
+    if kinds == {"blob"}:
+        return pa.binary()
+    return pa.string()  # text, or a mix of text and numbers
+
+
+def _converter(arrow_type: pa.DataType) -> Callable[[object], object]:
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type):
+        return lambda v: v if v is None or isinstance(v, str) else str(v)
+    if pa.types.is_floating(arrow_type):
+        return lambda v: None if v is None else float(v)  # type: ignore[arg-type]
+    return lambda v: v
 
 
 def _chain(first: pa.RecordBatch, rest: object) -> object:

@@ -16,13 +16,13 @@ from datasteward.errors import SourceError
 from datasteward.model import CheckStatus, Run, Severity
 from datasteward.store.alert_state import AlertStateLog
 from datasteward.store.changes import ChangeLog
+from datasteward.store.monitoring import MonitorLog
 from datasteward.store.rows import CheckHistoryRow, MetricHistoryRow, RunRow
 from datasteward.store.schedule_state import ScheduleState
 from datasteward.store.tables import check_results, metrics, runs
 from datasteward.store.url import create_store_engine, mask_url, store_error
 
 if TYPE_CHECKING:
-    from datasteward.store.monitoring import MonitorLog
     from alembic.config import Config
 
 __all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
@@ -175,8 +175,6 @@ class Store:
     @property
     def monitoring(self) -> MonitorLog:
         """Incident flags and schema snapshots (anomaly and schema_change checks)."""
-        from datasteward.store.monitoring import MonitorLog
-
         return MonitorLog(self._connect, self._begin)
 
     @property

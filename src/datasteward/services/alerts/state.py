@@ -5,8 +5,8 @@ Each route remembers, per check, whether it last said "failing" or "ok" (the
 among the checks the route's severity covers) or to ok (pass); only a move is alerted.
 All processes claim under one lock, so a transition is claimed once however many
 replicas notify, and a run that is notified again (a retried job) finds its
-transitions already claimed. Runs older than the newest one a route has seen are
-ignored: a backfill must not make alerts flap.
+transitions already claimed. Runs older than the newest one a route has seen for a
+check are ignored for it: a backfill must not make alerts flap.
 """
 
 from __future__ import annotations

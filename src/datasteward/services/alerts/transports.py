@@ -51,7 +51,7 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
         with _OPENER.open(request, timeout=timeout) as response:
             response.read(65536)
     except urllib.error.HTTPError as error:
-        raise _http_error(error.code, error.reason, error.headers.get("Location")) from None
+        raise _http_error(error, _detail(error)) from None
     except urllib.error.URLError as error:
         reason = error.reason
         permanent = isinstance(reason, ssl.SSLCertVerificationError)
@@ -60,13 +60,25 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
         raise DeliveryError(f"connection failed: {error or type(error).__name__}") from None
 
 
-def _http_error(code: int, reason: str, location: str | None) -> DeliveryError:
+def _http_error(error: urllib.error.HTTPError, detail: str) -> DeliveryError:
+    code = error.code
     if 300 <= code < 400:
+        location = error.headers.get("Location")
         return DeliveryError(
             f"HTTP {code}: redirected to {location}; configure the final URL", permanent=True
         )
     retryable = code >= 500 or code in _RETRYABLE_HTTP
-    return DeliveryError(f"HTTP {code} {reason}".strip(), permanent=not retryable)
+    message = f"HTTP {code} {error.reason}".strip() + (f": {detail}" if detail else "")
+    return DeliveryError(message, permanent=not retryable)
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    """The start of the answer's body: Slack explains a refusal there (``invalid_token``)."""
+    try:
+        text = error.read(200).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return " ".join(text.split())
 
 
 def send_mail(smtp: SmtpConfig, message: EmailMessage, timeout: float) -> None:

@@ -4,6 +4,23 @@ The baseline never includes the point under test, and callers leave out points t
 were flagged as incidents (unless accepted), so one bad day cannot widen the band for
 the weeks after it. Everything is robust (Theil-Sen slope, medians, MAD) so a few
 outliers in the history do not move the expectation.
+
+Because flagged points leave the history, a band that is too narrow never recovers:
+every later point is flagged, and the baseline freezes. So the band is built to be
+honest about what the history can tell:
+
+* Positive metrics that are far from zero (row counts, distinct counts, means, lags) are
+  modelled on a log scale, so a weekly season and a trend are multiplicative.
+* The trend of a seasonal series comes from same-weekday pairs only, so a partial week
+  at either end of the history cannot tilt it.
+* The season is kept when its leave-one-out errors are clearly smaller than those of
+  the plain model; its width comes from those out-of-sample errors, not from residuals
+  the season itself was fitted to.
+* While the season cannot be estimated yet (under two weeks, or a weekday seen once),
+  every value already seen counts as plausible, so weekends of the second week are not
+  flagged (and excluded) before a season could learn them.
+* The width grows for short histories (uncertain spread and level) and with the
+  distance of the trend's extrapolation.
 """
 
 from __future__ import annotations
@@ -18,7 +35,11 @@ __all__ = ["Band", "NotEnoughHistory", "expected_band", "sensitivity_factor"]
 
 _SENSITIVITY = {"low": 6.0, "medium": 4.5, "high": 3.0}
 _MAD_TO_SIGMA = 1.4826
+_MEAN_ABS_TO_SIGMA = 1.2533
 _LOOKBACK_POINTS = 84  # twelve weeks of daily points
+_MIN_RELATIVE_SPREAD = 0.01  # a flat history still allows a 1 % wobble per sigma
+_SEASON_GAIN = 0.9  # the season must cut the out-of-sample error by 10 %
+_LOG_SCALE_FLOOR = 0.3  # log scale when every value is at least 30 % of the median
 
 
 class NotEnoughHistory(Exception):
@@ -56,6 +77,17 @@ def sensitivity_factor(sensitivity: str | float) -> float:
     return float(sensitivity)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """A model of the history: its prediction for the target, and its errors."""
+
+    prediction: float
+    slope: float
+    errors: Any  # out-of-sample (seasonal) or plain residuals of the history points
+    seasonal: bool
+    leverage: float  # how far the trend is extrapolated, relative to the history's spread
+
+
 def expected_band(
     history: Sequence[tuple[datetime, float]],
     at: datetime,
@@ -73,69 +105,126 @@ def expected_band(
     origin = points[0][0]
     days = np.array([(t - origin).total_seconds() / 86400 for t, _ in points])
     values = np.array([v for _, v in points], dtype=float)
-    target_day = (at - origin).total_seconds() / 86400
-
-    slope, intercept = _robust_trend(days, values)
-    residuals = values - (intercept + slope * days)
     weekdays = np.array([t.weekday() for t, _ in points])
-    season = _weekly_season(residuals, weekdays, days)
-    if season is not None and not _season_helps(residuals, season[weekdays]):
-        season = None  # weekday medians of pure noise would only add noise
-    remainder = residuals - (season[weekdays] if season is not None else 0.0)
-    center = float(np.median(remainder))
-    spread = _MAD_TO_SIGMA * float(np.median(np.abs(remainder - center)))
-    level = float(np.median(np.abs(values)))
-    # A perfectly flat history has zero spread: allow a small relative wobble instead
-    # of flagging the tiniest change.
-    spread = max(spread, 0.01 * level, 1e-9)
-    expected = intercept + slope * target_day + center
-    if season is not None:
-        expected += float(season[at.weekday()])
-    width = sensitivity_factor(sensitivity) * spread
-    return Band(
-        expected, expected - width, expected + width, len(points), origin, season is not None, slope
-    )
+    target = ((at - origin).total_seconds() / 86400, at.weekday())
+    log_scale = _use_log_scale(values)
+    y = np.log(values) if log_scale else values
+
+    plain = _plain_fit(days, y, target)
+    seasonal = _seasonal_fit(days, y, weekdays, target)
+    fit = plain
+    if seasonal is not None and _scale(seasonal.errors) < _SEASON_GAIN * _scale(plain.errors):
+        fit = seasonal
+    center = fit.prediction + float(np.median(fit.errors))
+    deviations = fit.errors - float(np.median(fit.errors))
+    if log_scale:
+        # Multiplicative model, but a band symmetric in the metric's own units: relative
+        # errors applied to today's expectation.
+        center = math.exp(center)
+        deviations = np.expm1(deviations) * center
+    level = abs(center) if log_scale else float(np.median(np.abs(values)))
+    spread = max(_spread(deviations), _MIN_RELATIVE_SPREAD * level, 1e-9)
+    n = len(points)
+    inflation = (1 + 2 / n) * math.sqrt(1 + 1.6 / n + 1.2 * fit.leverage)
+    width = sensitivity_factor(sensitivity) * spread * inflation
+    low, high = center - width, center + width
+    if seasonal is None:
+        # No season yet: what was already seen is plausible (a weekend, say).
+        low = min(low, center + float(deviations.min()) - width)
+        high = max(high, center + float(deviations.max()) + width)
+    slope = fit.slope * center if log_scale else fit.slope
+    return Band(center, low, high, n, origin, fit.seasonal, slope)
 
 
-def _robust_trend(days: Any, values: Any) -> tuple[float, float]:
-    """Theil-Sen slope and intercept; no trend from fewer than 10 points."""
-    import numpy as np
-    from scipy.stats import theilslopes
-
-    x = np.asarray(days)
-    y = np.asarray(values)
-    if len(x) < 10 or float(np.ptp(x)) < 7:
-        return 0.0, float(np.median(y))
-    result = theilslopes(y, x)
-    return float(result.slope), float(result.intercept)
-
-
-def _weekly_season(residuals: Any, weekdays: Any, days: Any) -> Any:
-    """Median residual per weekday, when at least two weeks cover every weekday."""
+def _use_log_scale(values: Any) -> bool:
+    """Multiplicative model for positive metrics well away from zero (not sparse counts)."""
     import numpy as np
 
-    r = np.asarray(residuals)
-    w = np.asarray(weekdays)
-    if float(np.ptp(np.asarray(days))) < 14:
+    median = float(np.median(values))
+    return median > 0 and float(np.min(values)) >= _LOG_SCALE_FLOOR * median
+
+
+def _plain_fit(days: Any, y: Any, target: tuple[float, int]) -> _Fit:
+    """Level and Theil-Sen trend (from 10 points over a week), no season."""
+    import numpy as np
+
+    slope = 0.0
+    if len(days) >= 10 and float(np.ptp(days)) >= 7:
+        slope = _theil_sen(days, y, None)
+    residuals = y - slope * days
+    level = float(np.median(residuals))
+    leverage = _leverage(days, target[0]) if slope else 0.0
+    return _Fit(level + slope * target[0], slope, residuals - level, False, leverage)
+
+
+def _seasonal_fit(days: Any, y: Any, weekdays: Any, target: tuple[float, int]) -> _Fit | None:
+    """Weekday medians after a same-weekday Theil-Sen trend; None when not estimable.
+
+    Estimable once the history spans two weeks and every weekday in it (and the
+    target's) has at least two points. The errors are leave-one-out: each point
+    against the median of the other points of its weekday.
+    """
+    import numpy as np
+
+    if float(np.ptp(days)) < 14:
         return None
-    season = np.zeros(7)
-    for day in range(7):
-        chosen = r[w == day]
-        if len(chosen) < 2:
-            return None
-        season[day] = float(np.median(chosen))
-    return season - float(np.median(season))
+    groups = {int(d): np.flatnonzero(weekdays == d) for d in np.unique(weekdays)}
+    if target[1] not in groups or min(len(g) for g in groups.values()) < 2:
+        return None
+    slope = _theil_sen(days, y, weekdays) if float(np.ptp(days)) >= 21 else 0.0
+    residuals = y - slope * days
+    errors = np.empty(len(y))
+    for members in groups.values():
+        for position, index in enumerate(members):
+            others = np.delete(members, position)
+            errors[index] = residuals[index] - float(np.median(residuals[others]))
+    prediction = float(np.median(residuals[groups[target[1]]])) + slope * target[0]
+    leverage = _leverage(days, target[0]) if slope else 0.0
+    return _Fit(prediction, slope, errors, True, leverage)
 
 
-def _season_helps(residuals: Any, seasonal: Any) -> bool:
-    """A weekly season is kept only when it explains a good part of the spread."""
+def _theil_sen(days: Any, y: Any, weekdays: Any) -> float:
+    """Median of pairwise slopes; with ``weekdays``, of same-weekday pairs only."""
     import numpy as np
 
-    r = np.asarray(residuals)
-    without = float(np.median(np.abs(r - np.median(r))))
-    remainder = r - np.asarray(seasonal)
-    with_season = float(np.median(np.abs(remainder - np.median(remainder))))
-    return with_season < 0.7 * without
+    first, second = np.triu_indices(len(days), k=1)
+    if weekdays is not None:
+        same = weekdays[first] == weekdays[second]
+        first, second = first[same], second[same]
+    gaps = days[second] - days[first]
+    kept = gaps > 0
+    if not kept.any():
+        return 0.0
+    return float(np.median((y[second][kept] - y[first][kept]) / gaps[kept]))
+
+
+def _leverage(days: Any, target_day: float) -> float:
+    import numpy as np
+
+    spread = float(np.sum((days - days.mean()) ** 2))
+    return (target_day - float(days.mean())) ** 2 / spread if spread > 0 else 0.0
+
+
+def _spread(errors: Any) -> float:
+    """Robust standard deviation: MAD, or the mean absolute deviation when over half
+    the points are identical (a mostly flat series that still moves)."""
+    import numpy as np
+
+    deviations = np.abs(errors - np.median(errors))
+    mad = float(np.median(deviations))
+    if mad > 0:
+        return _MAD_TO_SIGMA * mad
+    return _MEAN_ABS_TO_SIGMA * float(np.mean(deviations))
+
+
+def _scale(errors: Any) -> float:
+    """Mean absolute error without the largest 5 %: unlike the MAD it notices a
+    weekday that differs (one point in seven), yet ignores a holiday or two."""
+    import numpy as np
+
+    deviations = np.sort(np.abs(errors - np.median(errors)))
+    kept = deviations[: max(1, math.ceil(0.95 * len(deviations)))]
+    return float(np.mean(kept))
 
 
 def _fmt(value: float) -> str:

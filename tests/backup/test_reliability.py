@@ -6,6 +6,7 @@ replayed with ``STEWARD_TEST_SEED=<seed>``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import subprocess
@@ -113,7 +114,6 @@ def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -
         killed_running = process.poll() is None
         kill(process)
         context = f"seed {SEED}, run {run}, killed {delay:.2f} s in (running: {killed_running})"
-        print("DEBUG", context, until_chunks, writing, open_repository(ws.project).verify())
         assert_verifies(ws, context)
         listed = ws.snapshots()
         assert all(m.rows == rows for m in listed), context
@@ -131,6 +131,21 @@ def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -
 
 
 # -- kill -9 during restore --replace --------------------------------------------------------
+
+
+def live_files(ws: Workspace) -> dict[str, tuple[int, int]]:
+    """Name → (size, mtime) of the files holding the live data (with WAL and temp files)."""
+    if isinstance(ws.live, DuckDBLive):
+        folder, prefix = ws.live.path.parent, ws.live.path.name
+    else:
+        folder, prefix = ws.live.root, ""  # type: ignore[attr-defined]
+    found = {}
+    for path in folder.iterdir():
+        if path.name.startswith(prefix) and path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                found[path.name] = (stat.st_size, stat.st_mtime_ns)
+    return found
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "parquet"])
@@ -158,16 +173,22 @@ def test_killed_replace_leaves_the_old_or_the_new_data(kind: str, tmp_path: Path
         # The safety snapshot's manifest marks the start of the write to the live data.
         wait_for(lambda: snapshot_files(ws) != known, process)  # noqa: B023
         writing = time.monotonic()
-        if write_time is None:  # the first run completes, to learn how long writing takes
+        if write_time is None:
+            # The first run completes: it shows how long the live files keep changing.
+            last_change, seen = writing, live_files(ws)
+            while process.poll() is None:
+                if (now := live_files(ws)) != seen:
+                    last_change, seen = time.monotonic(), now
+                time.sleep(0.002)
             _, stderr = process.communicate(timeout=120)
             assert process.returncode == 0, stderr
-            write_time = time.monotonic() - writing
+            write_time = last_change - writing + 0.01
             assert fingerprint(ws.read()) == states[target.id]
             continue
-        delay = write_time * rng.uniform(0.1, 0.9)
+        delay = write_time * rng.uniform(0.0, 1.0)
         time.sleep(delay)
         kill(process)
-        context = f"seed {SEED}, run {run}, killed {delay:.2f} s into a {write_time:.2f} s write"
+        context = f"seed {SEED}, run {run}, killed {delay:.3f} s into a {write_time:.3f} s write"
         assert fingerprint(ws.read()) in states.values(), f"{context}: mixed data"
     assert_verifies(ws, f"seed {SEED}")
 

@@ -124,7 +124,7 @@ class History:
 
 def _noise(rng: np.random.Generator, size: int) -> np.ndarray[Any, Any]:
     """Unit-variance noise with moderately heavy tails (Student t, 8 degrees of freedom)."""
-    return rng.standard_t(8, size) / np.sqrt(8 / 6)
+    return np.asarray(rng.standard_t(8, size) / np.sqrt(8 / 6), dtype=float)
 
 
 def generate(index: int, days: int, seed: int) -> History:
@@ -154,9 +154,9 @@ def generate(index: int, days: int, seed: int) -> History:
 def _inject(history: History, rng: np.random.Generator, days: int) -> None:
     repeats = 2 if days - RUN_IN_DAYS >= 80 else 1
     events = [kind for kind in ABRUPT for _ in range(repeats)] + ["holiday"] * repeats
-    events.append("gradual drift")
+    events = ["gradual drift"] + [events[i] for i in rng.permutation(len(events))]
     taken: set[int] = set()
-    for event in [events[i] for i in rng.permutation(len(events))]:
+    for event in events:  # the long drift first, so that it always finds room
         length = DRIFT_DAYS if event == "gradual drift" else 1
         for _attempt in range(200):
             first = int(rng.integers(RUN_IN_DAYS, days - length + 1)) if days > RUN_IN_DAYS else -1
@@ -215,7 +215,7 @@ def _incident_change(
 
 def realise(history: History, day: int, as_of: datetime, rng: np.random.Generator) -> pa.Table:
     """A table whose row count, nulls, distinct ids, mean and newest time are the day's."""
-    rows = max(int(round(history.rows[day])), 10)
+    rows = max(round(float(history.rows[day])), 10)
     nulls = min(int(rng.binomial(rows, min(history.null_rate[day], 1.0))), rows - 1)
     distinct = int(np.clip(round(history.distinct[day]), 1, rows))
     ids = np.concatenate([np.arange(distinct), rng.integers(0, distinct, rows - distinct)])
@@ -254,7 +254,9 @@ def project_text(histories: list[History], store: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_scans(histories: list[History], days: int, folder: Path, seed: int) -> tuple[Verdicts, float]:
+def run_scans(
+    histories: list[History], days: int, folder: Path, seed: int
+) -> tuple[Verdicts, float]:
     from datasteward.config import parse_project
     from datasteward.engines.dataframe import DataFrameEngine
     from datasteward.services.scan import scan
@@ -351,7 +353,9 @@ def score(histories: list[History], days: int, verdicts: Verdicts) -> Score:
     return result
 
 
-def false_alarms_by_check(histories: list[History], days: int, verdicts: Verdicts) -> dict[str, int]:
+def false_alarms_by_check(
+    histories: list[History], days: int, verdicts: Verdicts
+) -> dict[str, int]:
     found: dict[str, int] = defaultdict(int)
     for history in histories:
         busy = history.busy_days()
@@ -378,7 +382,7 @@ def table_rows(histories: list[History], steward: Score, zscore: Score) -> list[
             [
                 kind,
                 str(steward.total[kind]),
-                f"{statistics.median(sizes):.0f}σ" if sizes else "—",
+                f"{statistics.median(sizes):.0f} sd" if sizes else "—",
                 _fraction(steward.recall(kind)),
                 _fraction(zscore.recall(kind)),
                 target,
@@ -417,7 +421,14 @@ def table_rows(histories: list[History], steward: Score, zscore: Score) -> list[
     return rows
 
 
-HEADER = ["incident kind", "count", "median size", "steward recall", "z-score recall", "target"]
+HEADER = [
+    "incident kind",
+    "count",
+    "median size (noise sd)",
+    "steward recall",
+    "z-score recall",
+    "target",
+]
 
 
 def _fraction(value: float) -> str:
@@ -468,8 +479,14 @@ def main(argv: list[str] | None = None) -> int:
     steward, zscore = score(histories, args.days, verdicts), score(histories, args.days, baseline)
     rows = table_rows(histories, steward, zscore)
     print(text_table(rows))
-    print("\nfalse alarms by check (steward):", dict(false_alarms_by_check(histories, args.days, verdicts)))
-    print("false alarms by check (z-score):", dict(false_alarms_by_check(histories, args.days, baseline)))
+    print(
+        "\nfalse alarms by check (steward):",
+        dict(false_alarms_by_check(histories, args.days, verdicts)),
+    )
+    print(
+        "false alarms by check (z-score):",
+        dict(false_alarms_by_check(histories, args.days, baseline)),
+    )
     if args.details:
         _print_misses(histories, verdicts)
     scans = args.datasets * args.days
@@ -491,7 +508,7 @@ def _print_misses(histories: list[History], verdicts: Verdicts) -> None:
             if not any(verdicts[(history.name, check)].get(day, False) for day in window):
                 print(
                     f"missed {history.name} ({history.season}, noise {history.noise}): "
-                    f"{incident.kind} day {incident.first_day}, {incident.sigmas:.1f}σ"
+                    f"{incident.kind} day {incident.first_day}, {incident.sigmas:.1f} noise sd"
                 )
 
 

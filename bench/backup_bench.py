@@ -23,15 +23,22 @@ What is measured (DESIGN.md principle 7: measured, not assumed):
   table gets the same UPDATE and INSERT) and ``steward backup orders`` stores a delta,
   each round into a fresh copy of the repository holding only the full snapshot.
   ``bytes_added`` comes from ``steward snapshots orders --format json``.
-* Every child runs under a tiny launcher that spawns it and reads its wall time, CPU time
-  and peak RSS from ``os.wait4`` (``ru_maxrss`` of a child spawned by a large parent can report the
-  parent's size; the launcher stays small). Figures are medians over ``--repeat`` rounds.
+* Every child runs under a tiny launcher that spawns it and reads its wall time, CPU
+  time and peak RSS from ``os.wait4`` (``ru_maxrss`` of a child spawned by a large parent
+  can report the parent's size; the launcher stays small). Figures are medians over
+  ``--repeat`` rounds; peak RSS is the largest of the rounds.
+* The machine has 2 CPUs and may be shared: before each round the benchmark waits (up to
+  ``--quiet-wait`` seconds) for other processes to leave the CPUs idle, and it prints the
+  share of CPU time other processes took during each round (from ``/proc/stat`` minus its
+  own and its children's ``getrusage``), so a noisy figure is visible as such.
 * The restored data is compared with the source (row count and an order-independent
   hash sum); a mismatch is printed loudly and makes the exit code 1.
-* ``--profile`` runs one full backup inside this process with the backup pipeline's
-  phases wrapped in timers (engine stream, rebatch, fingerprint, Arrow IPC encoding,
-  BLAKE3 chunk id, zstd, AES-GCM or the BLAKE3 tag, the file write and fsync), then a
-  cProfile of the same backup.
+* ``--profile`` instead runs each step once inside a process of its own with every phase
+  of the pipeline wrapped in a timer and the process's RSS sampled per phase: full
+  backup (engine stream, rebatch, fingerprint, Arrow IPC encoding, BLAKE3 chunk id, zstd,
+  AES-GCM or the BLAKE3 tag, file write and fsync), a cProfile of it, restore to a file
+  and to a table, the delta backup (scratch loads and SQL statements) and its restore;
+  then the imports a backup pays for at start-up (``python -X importtime``).
 
 Targets: ``steward backup`` peak RSS under 500 MB and wall time at most the COPY's
 (ratio <= 1.0), also with encryption on; the delta after 1% updates + 1% inserts stores

@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 
 from datasteward.services.backup import Manifest
 
-from .conftest import DuckDBLive, Workspace, assert_same_data, except_all_counts
+from .data import assert_same_data, except_all_counts
+from .sources import DuckDBLive
+from .workspace import Workspace
 
 ROWS = 50_000
 
@@ -65,7 +67,9 @@ def test_spread_updates_inserts_and_deletes_make_a_small_exact_delta(
     current = ws.read()
     assert second.kind == "delta"
     assert second.parent == first.id and second.depth == 1
-    assert second.rows == current.num_rows == sum(1 for i in range(ROWS * 101 // 100) if i % 250 != 3)
+    assert (
+        second.rows == current.num_rows == sum(1 for i in range(ROWS * 101 // 100) if i % 250 != 3)
+    )
     assert second.bytes_added <= 0.05 * first.bytes_added, (second.bytes_added, first.bytes_added)
 
     assert_restores_exactly(ws, second, current, tmp_path)

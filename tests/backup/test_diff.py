@@ -11,10 +11,16 @@ import pytest
 from datasteward.services.backup import Manifest
 from datasteward.services.backup.diff import diff_dataset
 
-from .conftest import DuckDBLive, Workspace
+from .sources import DuckDBLive
+from .workspace import Workspace
 
 SCHEMA = pa.schema(
-    [("id", pa.int64()), ("amount", pa.decimal128(10, 2)), ("status", pa.string()), ("note", pa.string())]
+    [
+        ("id", pa.int64()),
+        ("amount", pa.decimal128(10, 2)),
+        ("status", pa.string()),
+        ("note", pa.string()),
+    ]
 )
 DESIGN_KEYS = {"added", "removed", "changed", "unchanged", "columns_changed", "samples"}
 
@@ -62,7 +68,7 @@ def test_diff_by_key_against_current_data_and_between_snapshots(
     project = duckdb_workspace.project
     for result in (diff_dataset(project, before), diff_dataset(project, before, after)):
         payload = result.to_json()
-        assert DESIGN_KEYS <= set(payload)
+        assert set(payload) >= DESIGN_KEYS
         assert payload["added"] == 4
         assert payload["removed"] == 3
         assert payload["changed"] == 9
@@ -135,7 +141,7 @@ def test_diff_command_prints_the_json_contract(
     )
     assert by_time.returncode == 0, by_time.describe()
     payload = by_time.json()
-    assert DESIGN_KEYS <= set(payload)
+    assert set(payload) >= DESIGN_KEYS
     assert (payload["added"], payload["removed"], payload["changed"]) == (4, 3, 9)
     assert payload["columns_changed"] == {"amount": 6, "status": 2, "note": 2}
     assert set(payload["samples"]) == {"added", "removed", "changed"}

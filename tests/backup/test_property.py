@@ -10,7 +10,6 @@ shuffled mix of kept, duplicated, dropped and new rows.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import Workspace, assert_same_data, make_live
+from .data import assert_same_data
+from .sources import make_live
+from .workspace import Workspace
 
 NAIVE = {"min_value": datetime(1900, 1, 1), "max_value": datetime(2200, 1, 1)}
 COLUMN_TYPES: dict[str, tuple[pa.DataType, st.SearchStrategy[Any]]] = {
@@ -46,9 +47,11 @@ COLUMN_TYPES: dict[str, tuple[pa.DataType, st.SearchStrategy[Any]]] = {
 def tables(draw: st.DrawFn) -> tuple[pa.Schema, list[dict[str, Any]]]:
     kinds = draw(st.lists(st.sampled_from(sorted(COLUMN_TYPES)), min_size=1, max_size=5))
     names = [f"c{i}_{kind}" for i, kind in enumerate(kinds)]
-    schema = pa.schema([(name, COLUMN_TYPES[kind][0]) for name, kind in zip(names, kinds)])
+    schema = pa.schema(
+        [(name, COLUMN_TYPES[kind][0]) for name, kind in zip(names, kinds, strict=True)]
+    )
     row = st.fixed_dictionaries(
-        {name: st.none() | COLUMN_TYPES[kind][1] for name, kind in zip(names, kinds)}
+        {name: st.none() | COLUMN_TYPES[kind][1] for name, kind in zip(names, kinds, strict=True)}
     )
     return schema, draw(st.lists(row, max_size=12))
 
@@ -92,7 +95,7 @@ def round_trip(ws: Workspace, table: pa.Table, kind: str | None) -> None:
 
 
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -21,7 +22,9 @@ import pytest
 from datasteward.errors import SourceError
 from datasteward.services.backup import Manifest, open_repository
 
-from .conftest import DuckDBLive, Workspace, fingerprint, make_live
+from .data import fingerprint
+from .sources import DuckDBLive, make_live
+from .workspace import Workspace
 
 SEED = int(os.environ.get("STEWARD_TEST_SEED") or random.randrange(1 << 30))
 
@@ -38,8 +41,6 @@ def orders_sql(stop: int, start: int = 0) -> str:
 
 
 def orders_table(rows: int, version: int) -> pa.Table:
-    import duckdb
-
     with duckdb.connect() as connection:
         table = connection.sql(orders_sql(rows)).to_arrow_table()
         connection.register("base", table)
@@ -53,14 +54,19 @@ def duckdb_live(ws: Workspace) -> DuckDBLive:
     return ws.live
 
 
-def kill(process: subprocess.Popen[str]) -> None:
-    process.kill()  # SIGKILL: no cleanup of any kind runs
-    process.communicate(timeout=60)
+def kill(process: subprocess.Popen[str]) -> str:
+    """SIGKILL (no cleanup of any kind runs); returns what the process wrote to stderr."""
+    process.kill()
+    return process.communicate(timeout=60)[1]
 
 
 def snapshot_files(ws: Workspace) -> set[str]:
     folder = ws.repository / "snapshots"
-    return {p.name for p in folder.iterdir() if not p.name.startswith(".")} if folder.exists() else set()
+    return (
+        {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+        if folder.exists()
+        else set()
+    )
 
 
 def assert_verifies(ws: Workspace, context: str) -> None:
@@ -86,8 +92,8 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> f
 
 def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -> None:
     ws = duckdb_workspace
-    rows = 150_000
-    ws.configure(["orders"], backups={"chunk_mib": 0.25})  # many chunks: a long write
+    rows = 100_000
+    ws.configure(["orders"], backups={"chunk_mib": 0.2})  # many chunks: a long write
     duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(rows)}")
 
     # A complete backup first, to learn when chunks start and how long writing them takes.
@@ -109,11 +115,12 @@ def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -
             time.sleep(delay)
         else:  # while chunks are being written, before the manifest
             wait_for(lambda: chunk_files(ws) > before, process)  # noqa: B023
-            delay = writing * rng.uniform(0.0, 0.9)
+            delay = writing * rng.uniform(0.0, 0.7)
             time.sleep(delay)
-        killed_running = process.poll() is None
-        kill(process)
-        context = f"seed {SEED}, run {run}, killed {delay:.2f} s in (running: {killed_running})"
+        finished = process.poll()
+        stderr = kill(process)
+        context = f"seed {SEED}, run {run}, killed {delay:.2f} s in (exit code then: {finished})"
+        assert finished in (None, 0), f"{context}\n{stderr}"
         assert_verifies(ws, context)
         listed = ws.snapshots()
         assert all(m.rows == rows for m in listed), context
@@ -121,7 +128,7 @@ def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -
     report = open_repository(ws.project).verify()
     assert report.unreferenced_chunks + report.temp_files > 0, "no kill hit a backup mid-write"
 
-    after = ws.cli("backup", "orders")  # the dead writer's lock is no obstacle
+    after = ws.cli("backup", "orders", "--full")  # the dead writer's lock is no obstacle
     assert after.returncode == 0, f"seed {SEED}\n{after.describe()}"
     latest = ws.snapshots()[-1]
     assert latest.id in after.stdout
@@ -153,7 +160,7 @@ def test_killed_replace_leaves_the_old_or_the_new_data(kind: str, tmp_path: Path
     ws = Workspace(tmp_path, make_live(kind, tmp_path))
     # Every snapshot full: the restore's time goes to writing the live data.
     ws.configure(["orders"], backups={"full_every": 1})
-    rows = 60_000
+    rows = 40_000
     ws.put(orders_table(rows, 1))
     old = ws.backup()
     states = {old.id: fingerprint(ws.read())}
@@ -187,8 +194,10 @@ def test_killed_replace_leaves_the_old_or_the_new_data(kind: str, tmp_path: Path
             continue
         delay = write_time * rng.uniform(0.0, 1.0)
         time.sleep(delay)
-        kill(process)
+        finished = process.poll()
+        stderr = kill(process)
         context = f"seed {SEED}, run {run}, killed {delay:.3f} s into a {write_time:.3f} s write"
+        assert finished in (None, 0), f"{context}: the restore failed\n{stderr}"
         assert fingerprint(ws.read()) in states.values(), f"{context}: mixed data"
     assert_verifies(ws, f"seed {SEED}")
 
@@ -226,14 +235,9 @@ def flip_one_byte(path: Path, rng: random.Random) -> None:
     path.write_bytes(bytes(data))
 
 
-def chunk_path(ws: Workspace, chunk_id: str) -> Path:
-    return ws.repository / "chunks" / chunk_id[:2] / chunk_id
-
-
 @pytest.fixture
-def damaged(duckdb_workspace: Workspace) -> tuple[Workspace, Manifest, Manifest, str]:
-    """A full snapshot of many chunks and a delta on it; one random chunk of the full
-    snapshot gets one byte flipped."""
+def damaged(duckdb_workspace: Workspace) -> tuple[Workspace, Manifest, Manifest]:
+    """A full snapshot of many chunks, then a delta on it: the objects to damage."""
     ws = duckdb_workspace
     ws.configure(["orders"], backups={"chunk_mib": 0.05})
     duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(5_000)}")
@@ -241,10 +245,17 @@ def damaged(duckdb_workspace: Workspace) -> tuple[Workspace, Manifest, Manifest,
     duckdb_live(ws).sql("UPDATE orders SET status = 'refunded' WHERE id % 50 = 0")
     second = ws.backup()
     assert (first.kind, second.kind) == ("full", "delta") and len(first.data_chunks) > 3
-    rng = random.Random(SEED)
-    chunk = rng.choice(first.data_chunks)
-    flip_one_byte(chunk_path(ws, chunk), rng)
-    return ws, first, second, chunk
+    return ws, first, second
+
+
+def flip_a_chunk(ws: Workspace, manifest: Manifest, rng: random.Random) -> str:
+    chunk = rng.choice(manifest.data_chunks)
+    flip_one_byte(ws.repository / "chunks" / chunk[:2] / chunk, rng)
+    return chunk
+
+
+def flip_the_manifest(ws: Workspace, manifest: Manifest, rng: random.Random) -> None:
+    flip_one_byte(ws.repository / "snapshots" / manifest.id, rng)
 
 
 def assert_refused(ws: Workspace, tmp_path: Path, *selection: str) -> None:
@@ -260,10 +271,25 @@ def assert_refused(ws: Workspace, tmp_path: Path, *selection: str) -> None:
         assert fingerprint(ws.read()) == live
 
 
-def test_a_damaged_chunk_is_never_restored(
-    damaged: tuple[Workspace, Manifest, Manifest, str], tmp_path: Path
+def test_verify_names_a_damaged_chunk_and_a_damaged_manifest(
+    damaged: tuple[Workspace, Manifest, Manifest],
 ) -> None:
-    ws, first, second, _ = damaged
+    ws, first, second = damaged
+    rng = random.Random(SEED)
+    chunk = flip_a_chunk(ws, first, rng)
+    flip_the_manifest(ws, second, rng)
+    verify = ws.cli("verify", "--read-data")
+    context = f"seed {SEED}, chunk {chunk}\n{verify.describe()}"
+    assert verify.returncode == 1, context
+    assert chunk in verify.stdout and second.id in verify.stdout, context
+    assert "Traceback" not in verify.stderr, context
+
+
+def test_a_damaged_chunk_is_never_restored(
+    damaged: tuple[Workspace, Manifest, Manifest], tmp_path: Path
+) -> None:
+    ws, first, second = damaged
+    flip_a_chunk(ws, first, random.Random(SEED))
     assert_refused(ws, tmp_path, "--snapshot", first.id)
     # The delta rests on the damaged full snapshot.
     result = ws.cli("restore", "orders", "--snapshot", second.id, "--to", tmp_path / "d.parquet")
@@ -272,17 +298,32 @@ def test_a_damaged_chunk_is_never_restored(
     assert not (tmp_path / "d.parquet").exists()
 
 
-def test_verify_names_a_damaged_chunk_and_manifest_which_is_never_restored(
-    damaged: tuple[Workspace, Manifest, Manifest, str], tmp_path: Path
+@pytest.mark.parametrize("by_id", [True, False], ids=["by-id", "latest"])
+def test_a_damaged_manifest_is_never_restored(
+    damaged: tuple[Workspace, Manifest, Manifest], tmp_path: Path, by_id: bool
 ) -> None:
-    ws, _, second, chunk = damaged
-    flip_one_byte(ws.repository / "snapshots" / second.id, random.Random(SEED))
-    verify = ws.cli("verify", "--read-data")
-    context = f"seed {SEED}, chunk {chunk}\n{verify.describe()}"
-    assert verify.returncode == 1, context
-    assert chunk in verify.stdout and second.id in verify.stdout, context
-    assert "Traceback" not in verify.stderr, context
-    assert_refused(ws, tmp_path, "--snapshot", second.id)
+    """Asked for by id or as the latest, a snapshot whose manifest is damaged is an error,
+    not "not found" and not silently an older snapshot instead."""
+    ws, _, second = damaged
+    flip_the_manifest(ws, second, random.Random(SEED))
+    assert_refused(ws, tmp_path, *(["--snapshot", second.id] if by_id else []))
+
+
+def test_damage_in_the_latest_snapshot_blocks_neither_backups_nor_older_restores(
+    damaged: tuple[Workspace, Manifest, Manifest], tmp_path: Path
+) -> None:
+    """Bit rot in the newest delta must not stop the next backup (it can be full) nor a
+    ``--replace`` back to an intact older snapshot (its safety snapshot can be full)."""
+    ws, first, second = damaged
+    flip_a_chunk(ws, second, random.Random(SEED))
+    ws.restore(first, to_path=tmp_path / "first.parquet")
+    first_rows = pq.read_table(tmp_path / "first.parquet")
+
+    backup = ws.cli("backup", "orders")
+    assert backup.returncode == 0, f"seed {SEED}\n{backup.describe()}"
+    restore = ws.cli("restore", "orders", "--snapshot", first.id, "--replace", "--yes")
+    assert restore.returncode == 0, f"seed {SEED}\n{restore.describe()}"
+    assert fingerprint(ws.read()) == fingerprint(first_rows)
 
 
 # -- two writers -----------------------------------------------------------------------------
@@ -291,13 +332,19 @@ def test_verify_names_a_damaged_chunk_and_manifest_which_is_never_restored(
 def test_two_concurrent_backups_both_succeed(duckdb_workspace: Workspace) -> None:
     ws = duckdb_workspace
     duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(20_000)}")
-    processes = [ws.start("backup", "orders") for _ in range(2)]
+    repository = open_repository(ws.project)
+    # Hold the writer lock while both start: each has to wait for it, then for the other.
+    with repository.writer_lock(purpose="the test"):
+        processes = [ws.start("backup", "orders") for _ in range(2)]
+        time.sleep(1.5)
+        assert [p.poll() for p in processes] == [None, None]
+        assert snapshot_files(ws) == set()
     outputs = [p.communicate(timeout=120) for p in processes]
-    for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
         assert stderr == ""
     first, second = ws.snapshots()
-    # The second waited for the lock: it saw the first snapshot and stored a delta on it.
+    # One after the other: the second saw the first snapshot and stored a delta on it.
     assert (first.kind, second.kind, second.parent) == ("full", "delta", first.id)
     assert first.fingerprint == second.fingerprint
     assert_verifies(ws, "two writers")
@@ -311,7 +358,12 @@ def test_an_encrypted_repository_holds_no_plaintext(
 ) -> None:
     ws = duckdb_workspace
     ws.encrypt(monkeypatch)
-    secrets = ["Canary-Zebra-4417", "kanarienvogel-ünïcödé-Ω", "secret_column_name", "EMAIL@EXAMPLE"]
+    secrets = [
+        "Canary-Zebra-4417",
+        "kanarienvogel-ünïcödé-Ω",
+        "secret_column_name",
+        "EMAIL@EXAMPLE",
+    ]
 
     def rows(start: int, stop: int) -> pa.Table:
         return pa.table(

@@ -8,41 +8,59 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import (
-    PASSPHRASE_ENV,
-    Workspace,
-    assert_same_data,
-    sample_table,
-)
+from .data import assert_same_data, sample_table
+from .sources import DuckDBLive, PostgresLive, SQLiteLive, make_live
+from .workspace import PASSPHRASE_ENV, Workspace
 
 
-@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_restore_to_file_table_and_in_place_equals_the_snapshot(
-    workspace: Workspace, encrypted: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, tmp_path: Path
 ) -> None:
+    round_trip(workspace, tmp_path)
+
+
+def test_round_trip_in_an_encrypted_repository(
+    duckdb_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    duckdb_workspace.encrypt(monkeypatch)
+    round_trip(duckdb_workspace, tmp_path)
+
+
+def round_trip(workspace: Workspace, tmp_path: Path) -> None:
+    """A full snapshot and a delta on it, each restored to every kind of target."""
     binary = workspace.live.kind != "csv"  # CSV has no binary type
     workspace.put(sample_table(binary=binary))
-    if encrypted:
-        workspace.encrypt(monkeypatch)
-    manifest = workspace.backup()
-    snapshot = workspace.read()
-    assert manifest.kind == "full"
-    assert manifest.rows == snapshot.num_rows == 60
+    full = workspace.backup()
+    full_rows = workspace.read()
+    assert full.kind == "full"
+    assert full.rows == full_rows.num_rows == 60
+    # Rows dropped and rows added: the next snapshot is a delta.
+    workspace.put(
+        pa.concat_tables(
+            [sample_table(binary=binary).slice(5, 45), sample_table(15, binary=binary, offset=200)]
+        )
+    )
+    delta = workspace.backup()
+    delta_rows = workspace.read()
+    assert delta.kind == "delta" or workspace.live.kind == "csv"  # CSV types are re-sniffed
+    assert delta.rows == delta_rows.num_rows == 60
 
-    out = tmp_path / "out.parquet"
-    assert workspace.restore(manifest, to_path=out).rows == 60
-    assert_same_data(pq.read_table(out), snapshot)
+    for manifest, expected in ((full, full_rows), (delta, delta_rows)):
+        out = tmp_path / f"{manifest.kind}.parquet"
+        assert workspace.restore(manifest, to_path=out).rows == 60
+        assert_same_data(pq.read_table(out), expected)
 
-    workspace.restore(manifest, to_table=workspace.live.table_name("restored"))
-    assert_same_data(workspace.read("restored"), snapshot)
+    workspace.restore(full, to_table=workspace.live.table_name("restored"))
+    assert_same_data(workspace.read("restored"), full_rows)
 
-    workspace.put(sample_table(25, binary=binary, offset=500))
-    assert workspace.read().num_rows == 25
-    workspace.restore(manifest, replace=True)
-    assert_same_data(workspace.read(), snapshot)
+    workspace.restore(full, replace=True)
+    assert_same_data(workspace.read(), full_rows)
+    workspace.restore(delta, replace=True)
+    assert_same_data(workspace.read(), delta_rows)
 
 
 def test_round_trip_through_the_command(duckdb_workspace: Workspace, tmp_path: Path) -> None:
@@ -59,7 +77,9 @@ def test_round_trip_through_the_command(duckdb_workspace: Workspace, tmp_path: P
     assert to_file.returncode == 0, to_file.describe()
     assert_same_data(pq.read_table(out), snapshot)
 
-    to_table = ws.steward("restore", "orders", "--snapshot", summary["id"], "--to-table", "restored")
+    to_table = ws.steward(
+        "restore", "orders", "--snapshot", summary["id"], "--to-table", "restored"
+    )
     assert to_table.returncode == 0, to_table.describe()
     assert_same_data(ws.read("restored"), snapshot)
 
@@ -78,8 +98,6 @@ def test_round_trip_through_the_command(duckdb_workspace: Workspace, tmp_path: P
 
 
 def test_restore_to_csv_reads_back_as_the_snapshot(tmp_path: Path) -> None:
-    from .conftest import make_live
-
     ws = Workspace(tmp_path, make_live("csv", tmp_path))
     ws.put(sample_table(binary=False))
     manifest = ws.backup()
@@ -104,7 +122,7 @@ def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
     encrypted_workspace: Workspace, passphrase: str | None, expected: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.parquet"
-    result = encrypted_workspace.cli(
+    result = encrypted_workspace.steward(
         "restore", "orders", "--to", out, env={PASSPHRASE_ENV: passphrase}
     )
     assert result.returncode == 2, result.describe()
@@ -117,13 +135,9 @@ def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
     assert len(encrypted_workspace.snapshots()) == 1
 
 
-def test_postgres_numeric_without_precision_round_trips(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_postgres_numeric_without_precision_round_trips(postgres_url: str, tmp_path: Path) -> None:
     """PostgreSQL's plain ``numeric`` (no precision) is common; its values must survive."""
     from decimal import Decimal
-
-    from .conftest import PostgresLive
 
     live = PostgresLive(postgres_url)
     ws = Workspace(tmp_path, live)
@@ -137,9 +151,7 @@ def test_postgres_numeric_without_precision_round_trips(
     out = tmp_path / "out.parquet"
     ws.restore(manifest, to_path=out)
     assert_same_data(pq.read_table(out), snapshot)
-    amounts = sorted(
-        (row["id"], row["amount"]) for row in pq.read_table(out).to_pylist()
-    )
+    amounts = sorted((row["id"], row["amount"]) for row in pq.read_table(out).to_pylist())
     assert amounts[0] == (1, Decimal("123456789012345678901234567890.123456789"))
     assert amounts[1][1] == Decimal("-0.5")
 
@@ -149,8 +161,6 @@ def test_sqlite_column_whose_type_shows_only_after_the_first_batch(tmp_path: Pat
     rows, the engine's batch size) is an ordinary table, not a reason to crash."""
     import sqlite3
 
-    from .conftest import SQLiteLive
-
     live = SQLiteLive(tmp_path / "legacy.sqlite")
     ws = Workspace(tmp_path, live)
     rows = 70_000
@@ -159,7 +169,10 @@ def test_sqlite_column_whose_type_shows_only_after_the_first_batch(tmp_path: Pat
         connection.execute("CREATE TABLE orders (id INTEGER, note TEXT, amount NUMERIC)")
         connection.executemany(
             "INSERT INTO orders VALUES (?, ?, ?)",
-            ((n, None if n < 69_000 else f"late {n}", 5 if n < 69_000 else 1.5) for n in range(rows)),
+            (
+                (n, None if n < 69_000 else f"late {n}", 5 if n < 69_000 else 1.5)
+                for n in range(rows)
+            ),
         )
     connection.close()
     manifest = ws.backup()
@@ -170,3 +183,20 @@ def test_sqlite_column_whose_type_shows_only_after_the_first_batch(tmp_path: Pat
     assert restored.num_rows == rows
     assert restored.column("note").null_count == 69_000
     assert sorted(v for v in restored.column("note").to_pylist() if v)[0] == "late 69000"
+
+
+def test_duckdb_to_table_keeps_nested_interval_and_small_integer_types(
+    duckdb_workspace: Workspace,
+) -> None:
+    """``--to-table`` creates the table from the snapshot's schema: a list must stay a
+    list, an interval an interval, a TINYINT a TINYINT (not TEXT or SMALLINT)."""
+    assert isinstance(duckdb_workspace.live, DuckDBLive)
+    duckdb_workspace.live.sql(
+        """CREATE TABLE orders AS SELECT i AS id, [i, i + 1] AS items, {'qty': i} AS detail,
+                  INTERVAL (i) DAY AS wait, i::TINYINT AS small, i::UTINYINT AS tiny,
+                  TIME '12:34:56.789' AS at_time
+           FROM range(3) t(i)"""
+    )
+    manifest = duckdb_workspace.backup()
+    duckdb_workspace.restore(manifest, to_table="restored")
+    assert_same_data(duckdb_workspace.read("restored"), duckdb_workspace.read())

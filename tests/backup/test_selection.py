@@ -12,7 +12,8 @@ import pytest
 from datasteward.errors import UsageError
 from datasteward.services.backup import Manifest, find_snapshot, open_repository
 
-from .conftest import Workspace, make_live
+from .sources import make_live
+from .workspace import Workspace
 
 
 def orders(rows: int, amount: float = 1.0) -> pa.Table:

@@ -27,6 +27,13 @@ def sqlite_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
     return make_shop(request, tmp_path, "sqlite")
 
 
+def no_snapshots(shop: Shop) -> bool:
+    if not (shop.folder / "repo").exists():
+        return True
+    listed: list[object] = shop.ok("snapshots", "--format", "json").json()
+    return listed == []
+
+
 def snapshot_tags(shop: Shop) -> list[list[str]]:
     return [s["tags"] for s in shop.ok("snapshots", "orders", "--format", "json").json()]
 
@@ -49,7 +56,7 @@ def test_dry_run_shows_counts_and_samples_and_changes_nothing(csv_shop: Shop) ->
     assert "1 row would change (dry run: nothing was changed)" in text
     assert multiset(csv_shop.rows()) == multiset(ORDERS)
     assert csv_shop.ok("changes", "--format", "json").json() == []
-    assert csv_shop.ok("snapshots", "--format", "json").json() == []
+    assert no_snapshots(csv_shop)
 
 
 def test_fix_refuses_without_yes_off_a_terminal(sqlite_shop: Shop) -> None:
@@ -57,7 +64,7 @@ def test_fix_refuses_without_yes_off_a_terminal(sqlite_shop: Shop) -> None:
     assert result.returncode == 2
     assert "refusing without confirmation (pass --yes)" in result.error_line()
     assert multiset(sqlite_shop.rows()) == multiset(ORDERS)
-    assert sqlite_shop.ok("snapshots", "--format", "json").json() == []
+    assert no_snapshots(sqlite_shop)
 
 
 def test_applied_fix_is_snapshotted_recorded_and_listed(sqlite_shop: Shop) -> None:
@@ -99,7 +106,7 @@ USAGE_ERRORS = [
     (["fix", "orders", "--set", "amount"], "expected COLUMN=VALUE"),
     (["fix", "orders", "--set", "amount=0", "--trim", "amount"], "already changed"),
     (["fix", "orders", "--set", "amount=nosuchfunction(amount)"], "cannot compute"),
-    (["fix", "orders", "--dedupe", "--order-by", "sequence"], "did you mean 'seq'?"),
+    (["fix", "orders", "--dedupe", "--order-by", "seqq"], "did you mean 'seq'?"),
     (["fix", "orders", "--quarantine", "in_set(stats)"], "no check named 'in_set(stats)'"),
     (["fix", "orders", "--quarantine", "row_count"], "not a row-level check"),
     (["fix", "orders", "--quarantine", "unique(id)"], "use --dedupe"),
@@ -188,7 +195,7 @@ def test_files_that_cannot_be_rewritten_are_refused_before_any_snapshot(
     result = csv_shop.steward("fix", "orders", "--trim", "email", "--yes")
     assert result.returncode == 2
     assert message in result.error_line()
-    assert csv_shop.steward("snapshots", "--format", "json").json() == []
+    assert no_snapshots(csv_shop)
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ CASES = [
         FixRequest(fill_null=["email=x'); DROP TABLE orders; --"]),
         1,
         replaced({2: (3, "bogus", None, "x'); DROP TABLE orders; --", 3)}),
-        "fill-null email = \"x'); DROP TABLE orders; --\"",
+        'fill-null email = "x\'); DROP TABLE orders; --"',
     ),
     Case(
         "dedupe-keep-last-by-column",
@@ -133,7 +133,11 @@ def test_fix_previews_applies_records_and_undoes(shop: Shop, case: Case) -> None
     project = shop.project()
 
     preview = preview_fix(project, "orders", case.request, samples=10)
-    assert (preview.rows_affected, preview.action, preview.dry_run) == (case.affected, case.action, True)
+    assert (preview.rows_affected, preview.action, preview.dry_run) == (
+        case.affected,
+        case.action,
+        True,
+    )
     assert len(preview.before) >= case.affected  # dedupe shows the kept copies too
     assert multiset(shop.rows()) == multiset(ORDERS), "a dry run changed the data"
     assert list_changes(project) == []
@@ -178,3 +182,15 @@ def test_nothing_to_change_records_nothing(shop: Shop) -> None:
     assert (result.rows_affected, result.change) == (0, None)
     assert list_changes(project) == []
     assert snapshots(open_repository(project), "orders") == []
+
+
+def test_dedupe_without_a_key_removes_identical_rows(shop: Shop) -> None:
+    shop.put([*ORDERS, ORDERS[1], ORDERS[1], ORDERS[5]])
+    shop.configure(key=())
+    project = shop.project()
+    result = apply_fix(project, "orders", FixRequest(dedupe=True))
+    assert (result.rows_affected, result.action) == (
+        3,
+        "dedupe identical rows, keeping the first as stored",
+    )
+    assert multiset(shop.rows()) == multiset(ORDERS)

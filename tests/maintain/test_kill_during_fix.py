@@ -53,7 +53,9 @@ def writing(shop: Shop, postgres: Any) -> bool:
     if shop.kind == "parquet":
         return any(shop.file.parent.glob(".orders.parquet.*"))
     if shop.kind == "sqlite":
-        return shop.database.with_name(shop.database.name + "-journal").exists()
+        # Once the journal is big, changed pages have spilled into the database file.
+        journal = shop.database.with_name(shop.database.name + "-journal")
+        return journal.exists() and journal.stat().st_size > 1 << 20
     if shop.kind == "duckdb":
         return shop.database.with_name(shop.database.name + ".wal").exists()
     found = postgres.execute(

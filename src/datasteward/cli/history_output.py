@@ -19,11 +19,13 @@ __all__ = ["show_history"]
 
 def show_history(history: DatasetHistory, format: str, console: Console) -> None:
     if format == "json":
-        payload = {
+        payload: dict[str, object] = {
             "dataset": history.dataset,
             "checks": [row.to_json() for row in history.checks],
             "metrics": [row.to_json() for row in history.metrics],
         }
+        if history.trends:
+            payload["trends"] = [series.to_json() for series in history.trends]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     elif format == "csv":
         _write_csv(history)
@@ -95,3 +97,23 @@ def _print_tables(history: DatasetHistory, console: Console) -> None:
                 f"{m.as_of:%Y-%m-%d %H:%M}", escape(m.name), escape(m.column or ""), value
             )
         console.print(table)
+    _print_trends(history, console)
+
+
+def _print_trends(history: DatasetHistory, console: Console) -> None:
+    from rich.markup import escape
+
+    for series in history.trends:
+        label = escape(series.label)
+        if series.trend is None:
+            console.print(f"trend of {label}: too few points ({len(series.points)})")
+            continue
+        trend = series.trend
+        style = "bold" if trend.significant else "dim"
+        count = len(series.anomalies)
+        flagged = f"; {count} point(s) flagged as anomalies" if count else ""
+        console.print(
+            f"trend of {label}: [{style}]{escape(trend.describe())}[/] "
+            f"over {trend.points} points, {trend.start:%Y-%m-%d} to {trend.end:%Y-%m-%d}"
+            f"{flagged}"
+        )

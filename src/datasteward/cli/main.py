@@ -166,11 +166,24 @@ def history(
             "so later baselines include them (with --metric: only that metric).",
         ),
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="With --metric: draw its values, trend and anomalies into a PNG.",
+        ),
+    ] = None,
 ) -> None:
-    """Show check results and metric values of a dataset over time."""
+    """Show check results and metric values of a dataset over time.
+
+    With --metric, also the metric's trend: its Theil-Sen slope per day and 95% interval.
+    """
     from datasteward.cli.history_output import show_history
     from datasteward.services.history import accept_incidents, dataset_history
 
+    if plot is not None and metric is None:
+        raise UsageError("--plot needs --metric NAME", hint="e.g. --metric row_count")
     project = _project(config)
     if accept is not None:
         count = accept_incidents(project, dataset, accept, metric=metric)
@@ -178,6 +191,12 @@ def history(
         return
     result = dataset_history(project, dataset, metric=metric, check=check, limit=limit)
     show_history(result, format.value, _console())
+    if plot is not None:
+        from datasteward.services.trend_plot import plot_trends
+
+        plot_trends(result.trends, plot, title=f"{dataset}: {metric}")
+        if format is TableFormat.text:
+            _console().print(f"wrote {plot}")
 
 
 @app.command()
@@ -240,3 +259,6 @@ from datasteward.cli import backup_commands  # noqa: E402, F401
 from datasteward.cli import maintain_commands  # noqa: E402, F401
 from datasteward.cli import schedule_commands  # noqa: E402, F401
 from datasteward.cli import outliers_command  # noqa: E402, F401
+from datasteward.cli import suggest_command  # noqa: E402, F401
+from datasteward.cli import report_command  # noqa: E402, F401
+from datasteward.cli import profile_command  # noqa: E402, F401

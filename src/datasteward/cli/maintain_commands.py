@@ -32,44 +32,61 @@ YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for con
 
 @app.command()
 def fix(
-    dataset: Annotated[str, typer.Argument(help="Dataset to change.")],
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="Dataset to change.")],
     config: ConfigOption = DEFAULT_CONFIG,
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="COL=SQL_EXPR: new value computed from the row (repeatable)."),
+        typer.Option(
+            "--set",
+            metavar="COL=SQL_EXPR",
+            help="New value computed from the row (repeatable).",
+        ),
     ] = None,
     where: Annotated[
-        str | None, typer.Option("--where", help="Only rows where this SQL condition holds.")
+        str | None,
+        typer.Option("--where", metavar="COND", help="Only rows where this SQL condition holds."),
     ] = None,
     delete_where: Annotated[
         str | None,
-        typer.Option("--delete-where", help="Delete rows where this SQL condition holds."),
+        typer.Option(
+            "--delete-where", metavar="COND", help="Delete rows where this SQL condition holds."
+        ),
     ] = None,
     dedupe: Annotated[
         bool, typer.Option("--dedupe", help="Keep one row per key (the dataset's key or --key).")
     ] = False,
     key: Annotated[
-        list[str] | None, typer.Option("--key", help="--dedupe: key column (repeatable).")
+        list[str] | None,
+        typer.Option("--key", metavar="COL", help="--dedupe: key column (repeatable)."),
     ] = None,
     keep: Annotated[
         Keep | None, typer.Option("--keep", help="--dedupe: keep the first or last row.")
     ] = None,
     order_by: Annotated[
-        str | None, typer.Option("--order-by", help="--dedupe: what first and last go by.")
+        str | None,
+        typer.Option("--order-by", metavar="COL", help="--dedupe: what first and last go by."),
     ] = None,
     trim: Annotated[
-        list[str] | None, typer.Option("--trim", help="Strip surrounding spaces (repeatable).")
+        list[str] | None,
+        typer.Option("--trim", metavar="COL", help="Strip surrounding spaces (repeatable)."),
     ] = None,
     lower: Annotated[
-        list[str] | None, typer.Option("--lower", help="Lower-case a column (repeatable).")
+        list[str] | None,
+        typer.Option("--lower", metavar="COL", help="Lower-case a column (repeatable)."),
     ] = None,
     fill_null: Annotated[
         list[str] | None,
-        typer.Option("--fill-null", help="COL=VALUE: replace NULLs by a literal (repeatable)."),
+        typer.Option(
+            "--fill-null",
+            metavar="COL=VALUE",
+            help="Replace NULLs by this literal (repeatable).",
+        ),
     ] = None,
     quarantine: Annotated[
         str | None,
-        typer.Option("--quarantine", help="Move rows failing this row-level check aside."),
+        typer.Option(
+            "--quarantine", metavar="CHECK", help="Move rows failing this row-level check aside."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show counts and samples; change nothing.")
@@ -156,7 +173,9 @@ def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
 
 @app.command()
 def changes(
-    dataset: Annotated[str | None, typer.Argument(help="Only this dataset.")] = None,
+    dataset: Annotated[
+        str | None, typer.Argument(metavar="DATASET", help="Only this dataset.")
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Newest N changes.")] = 50,
     format: FormatOption = OutputFormat.text,

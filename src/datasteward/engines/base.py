@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Column", "Engine", "QueryError", "Rows"]
 
+_UPPER, _LOWER, _DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "0123456789"
+_LETTERS = _UPPER + _LOWER + _DIGITS
+_SHAPES = "A" * 26 + "a" * 26 + "9" * 10
+
 
 @dataclass(frozen=True)
 class Column:
@@ -45,6 +49,8 @@ class Engine:
     dialect: ClassVar[str]
     #: False for engines over files: they change data by rewriting it whole (``write``).
     changes_in_place: ClassVar[bool] = True
+    #: Typical relative error of ``approx_distinct`` (None: it counts exactly).
+    approx_distinct_error: ClassVar[float | None] = None
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------
@@ -105,6 +111,17 @@ class Engine:
     def approx_distinct(self, value: exp.Expr) -> exp.Expr:
         """Distinct count for monitoring; engines with a sketch (HyperLogLog) use it."""
         return exp.Count(this=exp.Distinct(expressions=[value]))
+
+    def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
+        """One aggregate: the continuous quantiles of ``value`` as a list (None: no such aggregate)."""
+        return None
+
+    def shape(self, value: exp.Expr) -> exp.Expr:
+        """A text's pattern: letters become A or a, digits 9 (``'Ab-12'`` → ``'Aa-99'``)."""
+        return exp.Anonymous(
+            this="translate",
+            expressions=[value, exp.Literal.string(_LETTERS), exp.Literal.string(_SHAPES)],
+        )
 
     def regex_match(self, value: exp.Expr, pattern: str) -> exp.Expr:
         return exp.RegexpLike(this=value, expression=exp.Literal.string(pattern))

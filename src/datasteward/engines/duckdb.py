@@ -31,6 +31,7 @@ def table_relation(name: str) -> exp.Table:
 
 class DuckDBEngine(Engine):
     dialect: ClassVar[str] = "duckdb"
+    approx_distinct_error: ClassVar[float | None] = 0.02  # HyperLogLog; measured 0-4%
 
     def __init__(self, path: Path | None = None, *, label: str = "duckdb") -> None:
         import duckdb
@@ -49,6 +50,8 @@ class DuckDBEngine(Engine):
             raise SourceError(
                 f"source {label!r}: cannot open {path}: {_first_line(error)}"
             ) from None
+        # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output.
+        self.connection.execute("SET enable_progress_bar = false")
 
     def relation(self, dataset: DatasetConfig) -> exp.Expr:
         assert dataset.table is not None
@@ -77,6 +80,24 @@ class DuckDBEngine(Engine):
 
     def approx_distinct(self, value: exp.Expr) -> exp.Expr:
         return exp.ApproxDistinct(this=value)
+
+    def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
+        points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])
+        return exp.Anonymous(this="quantile_cont", expressions=[value, points])
+
+    def shape(self, value: exp.Expr) -> exp.Expr:
+        # DuckDB's regexp_replace is about three times faster than its translate.
+        for pattern, letter in (("[A-Z]", "A"), ("[a-z]", "a"), ("[0-9]", "9")):
+            value = exp.Anonymous(
+                this="regexp_replace",
+                expressions=[
+                    value,
+                    exp.Literal.string(pattern),
+                    exp.Literal.string(letter),
+                    exp.Literal.string("g"),
+                ],
+            )
+        return value
 
     def write(
         self,
@@ -142,7 +163,15 @@ class DuckDBEngine(Engine):
         if self.path is not None and not getattr(self, "_writable", False):
             # Scans open the file read-only; writing needs the one read-write connection.
             self.connection.close()
-            self.connection = duckdb.connect(str(self.path))
+            try:
+                self.connection = duckdb.connect(str(self.path))
+            except duckdb.Error as error:
+                raise SourceError(
+                    f"source {self.label!r}: cannot open {self.path} for writing: "
+                    f"{_first_line(error)}",
+                    hint="another process may have the DuckDB file open",
+                ) from None
+            self.connection.execute("SET enable_progress_bar = false")
             self._writable = True
 
     def _execute(self, query: exp.Expr, *, source_problem: bool = False) -> Any:

@@ -188,6 +188,13 @@ class PostgresEngine(Engine):
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
+    def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
+        points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])
+        return exp.WithinGroup(
+            this=exp.PercentileCont(this=points),
+            expression=exp.Order(expressions=[exp.Ordered(this=value)]),
+        )
+
     def _execute(self, query: exp.Expr) -> Any:
         import psycopg
 

@@ -43,6 +43,38 @@ class _StddevSamp:
         return math.sqrt(self.m2 / (self.count - 1)) if self.count > 1 else None
 
 
+class _Corr:
+    """Pearson correlation of pairs with no NULL, streaming: SQLite has no CORR aggregate."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.mean_x = self.mean_y = 0.0
+        self.m2_x = self.m2_y = self.c_xy = 0.0
+
+    def step(self, x: float | None, y: float | None) -> None:
+        if x is None or y is None:
+            return
+        x, y = float(x), float(y)
+        self.count += 1
+        dx, dy = x - self.mean_x, y - self.mean_y
+        self.mean_x += dx / self.count
+        self.mean_y += dy / self.count
+        self.c_xy += dx * (y - self.mean_y)
+        self.m2_x += dx * (x - self.mean_x)
+        self.m2_y += dy * (y - self.mean_y)
+
+    def finalize(self) -> float | None:
+        if self.count < 2 or self.m2_x <= 0 or self.m2_y <= 0:
+            return None
+        return self.c_xy / math.sqrt(self.m2_x * self.m2_y)
+
+
+def _translate(value: object, source: str, target: str) -> str | None:
+    if value is None:
+        return None
+    return str(value).translate(str.maketrans(source, target))
+
+
 def _regexp(pattern: str, value: object) -> bool | None:
     # SQLite calls the user function regexp(pattern, value) for "value REGEXP pattern".
     if value is None:
@@ -61,6 +93,7 @@ class SQLiteEngine(Engine):
         self._timestamp_columns: set[str] = set()
         if not path.exists():
             raise SourceError(f"source {label!r}: SQLite file {str(path)!r} not found")
+        _roll_back_hot_journal(path)
         try:
             self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             self.connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -264,10 +297,33 @@ class SQLiteEngine(Engine):
         return exp.Anonymous(this="date" if family == "date" else "datetime", expressions=[value])
 
 
+def _roll_back_hot_journal(path: Path) -> None:
+    """Undo the half-written transaction of a killed writer, as its journal records it.
+
+    A read-only connection cannot roll a hot journal back, so it refuses to read at all;
+    a read-write connection does it on its first read. Without a journal nothing happens,
+    and a live writer's journal is not hot: this read just waits its turn.
+    """
+    if not path.with_name(path.name + "-journal").exists():
+        return
+    try:
+        recovery = sqlite3.connect(path, timeout=30)
+    except sqlite3.Error:
+        return  # the read-only open reports the problem
+    try:
+        recovery.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        pass  # e.g. no write permission: the read-only open reports it
+    finally:
+        recovery.close()
+
+
 def _add_functions(connection: sqlite3.Connection) -> None:
-    """What checks call that SQLite lacks: REGEXP and a sample standard deviation."""
+    """What checks call that SQLite lacks: REGEXP, TRANSLATE, STDDEV_SAMP and CORR."""
     connection.create_function("regexp", 2, _regexp, deterministic=True)
+    connection.create_function("translate", 3, _translate, deterministic=True)
     connection.create_aggregate("stddev_samp", 1, _StddevSamp)  # type: ignore[arg-type]
+    connection.create_aggregate("corr", 2, _Corr)  # type: ignore[arg-type]
 
 
 def _iso_timestamps(row: tuple[object, ...], positions: list[int]) -> tuple[object, ...]:

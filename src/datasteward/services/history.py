@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from datasteward.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from datasteward.config.models import Project
+    from datasteward.services.trend import SeriesTrend
     from datasteward.store import CheckHistoryRow, MetricHistoryRow
 
 __all__ = ["DatasetHistory", "accept_incidents", "dataset_history"]
@@ -19,6 +21,8 @@ class DatasetHistory:
     dataset: str
     checks: list[CheckHistoryRow]
     metrics: list[MetricHistoryRow]
+    # With ``metric``: the fitted trend of each of its series (one per column).
+    trends: list[SeriesTrend] = field(default_factory=list)
 
 
 def dataset_history(
@@ -29,7 +33,8 @@ def dataset_history(
     check: str | None = None,
     limit: int = 50,
 ) -> DatasetHistory:
-    """Newest first; ``metric`` shows only that metric, ``check`` only that check."""
+    """Newest first; ``metric`` shows only that metric (with its trend), ``check`` only
+    that check."""
     from datasteward.store import Store
 
     if dataset not in project.datasets:
@@ -39,7 +44,22 @@ def dataset_history(
     with Store.open(project.store_url()) as store:
         checks = [] if metric else store.check_history(dataset, check, limit=limit)
         metrics = [] if check else store.metric_history(dataset, metric, limit=limit)
-    return DatasetHistory(dataset, checks, metrics)
+        incidents = store.monitoring.incidents(dataset) if metric else []
+    trends = _trends(metrics, incidents) if metric else []
+    return DatasetHistory(dataset, checks, metrics, trends)
+
+
+def _trends(
+    metrics: list[MetricHistoryRow], incidents: list[dict[str, object]]
+) -> list[SeriesTrend]:
+    from datasteward.services.trend import series_trends
+
+    flagged: list[tuple[str, str | None, datetime]] = []
+    for incident in incidents:
+        as_of, column = incident["as_of"], incident["column"]
+        if isinstance(as_of, datetime):
+            flagged.append((str(incident["name"]), None if column is None else str(column), as_of))
+    return series_trends(((m.as_of, m.name, m.column, m.value) for m in metrics), flagged)
 
 
 def accept_incidents(

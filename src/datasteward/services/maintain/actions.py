@@ -58,6 +58,7 @@ class FixRequest:
 
 def build_action(request: FixRequest, target: Target, at: datetime) -> Action:
     """The one action the request asks for, validated against the dataset's columns."""
+    _refuse_stray_options(request)
     kinds = request.kinds()
     if not kinds:
         raise UsageError(f"say what to fix: {_KINDS}", hint="see 'steward fix --help'")
@@ -66,7 +67,6 @@ def build_action(request: FixRequest, target: Target, at: datetime) -> Action:
             f"{' and '.join(kinds)} cannot be combined: one kind of change per fix",
             hint="run one fix after the other; each can be undone on its own",
         )
-    _refuse_stray_options(request)
     if request.edits:
         return _column_edits(request, target)
     if request.delete_where is not None:

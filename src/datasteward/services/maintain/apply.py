@@ -116,7 +116,7 @@ def apply_fix(
         else:
             rows = _rewrite(action, target, path, preview)
         change = store.changes.record(
-            at=at,
+            at=datetime.now(UTC),
             user=user or current_user(),
             dataset=dataset,
             action=action.describe(),

@@ -1,26 +1,28 @@
-"""Expected bands for a metric from its history: robust trend + weekly season + MAD.
+"""Expected bands for a metric from its history: robust trend + weekly season + spread.
 
 The baseline never includes the point under test, and callers leave out points that
 were flagged as incidents (unless accepted), so one bad day cannot widen the band for
-the weeks after it. Everything is robust (Theil-Sen slope, medians, MAD) so a few
-outliers in the history do not move the expectation.
+the weeks after it. Everything is robust (Theil-Sen slopes, medians, the Qn scale) so a
+few outliers in the history do not move the expectation.
 
 Because flagged points leave the history, a band that is too narrow never recovers:
-every later point is flagged, and the baseline freezes. So the band is built to be
-honest about what the history can tell:
+every later point is flagged and the baseline freezes (bench/anomaly_eval.py measured
+11 % false alarms, weekends flagged forever, when bands came from in-sample residuals).
+So the band is built to be honest about what the history can tell:
 
-* Positive metrics that are far from zero (row counts, distinct counts, means, lags) are
-  modelled on a log scale, so a weekly season and a trend are multiplicative.
-* The trend of a seasonal series comes from same-weekday pairs only, so a partial week
-  at either end of the history cannot tilt it.
-* The season is kept when its leave-one-out errors are clearly smaller than those of
-  the plain model; its width comes from those out-of-sample errors, not from residuals
-  the season itself was fitted to.
-* While the season cannot be estimated yet (under two weeks, or a weekday seen once),
-  every value already seen counts as plausible, so weekends of the second week are not
-  flagged (and excluded) before a season could learn them.
+* The trend of a seasonal fit comes from same-weekday pairs only, so a partial week at
+  either end of the history cannot tilt it.
+* The season is kept when its leave-one-out errors are clearly smaller than the plain
+  fit's; the width then comes from those out-of-sample errors, not from residuals the
+  season was fitted to.
+* Positive metrics well away from zero are also fitted on a log scale (a season and a
+  trend that scale with the level); the scale whose relative errors are smaller wins.
+  The band stays symmetric in the metric's own units.
+* While a season cannot be estimated yet (under two weeks, or a weekday seen once),
+  every value already seen counts as plausible, so the second week's weekend is not
+  flagged (and excluded) before a season could learn it.
 * The width grows for short histories (uncertain spread and level) and with the
-  distance of the trend's extrapolation.
+  distance the trend is extrapolated.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from typing import Any
 
 __all__ = ["Band", "NotEnoughHistory", "expected_band", "sensitivity_factor"]
 
-_SENSITIVITY = {"low": 6.0, "medium": 4.5, "high": 3.0}
-_MAD_TO_SIGMA = 1.4826
+# Half-widths in standard deviations of the out-of-sample error. On noise with moderately
+# heavy tails "medium" leaves the band on about 0.2 % of days (bench/anomaly_eval.py).
+_SENSITIVITY = {"low": 6.0, "medium": 4.0, "high": 3.0}
+_QN_TO_SIGMA = 2.2219
 _MEAN_ABS_TO_SIGMA = 1.2533
 _LOOKBACK_POINTS = 84  # twelve weeks of daily points
 _MIN_RELATIVE_SPREAD = 0.01  # a flat history still allows a 1 % wobble per sigma
@@ -107,33 +111,67 @@ def expected_band(
     values = np.array([v for _, v in points], dtype=float)
     weekdays = np.array([t.weekday() for t, _ in points])
     target = ((at - origin).total_seconds() / 86400, at.weekday())
-    log_scale = _use_log_scale(values)
-    y = np.log(values) if log_scale else values
+    model = _model(days, values, weekdays, target, log_scale=False)
+    if _use_log_scale(values):
+        multiplicative = _model(days, np.log(values), weekdays, target, log_scale=True)
+        if multiplicative.relative_error < model.relative_error:
+            model = multiplicative
+    center, deviations = model.center, model.deviations
+    level = abs(center) if model.log_scale else float(np.median(np.abs(values)))
+    spread = max(_spread(deviations), _MIN_RELATIVE_SPREAD * level, 1e-9)
+    n = len(points)
+    # The spread is itself estimated from n points (1 + 2/n); the prediction adds the
+    # error of the level, a median (1.6/n), and of the extrapolated trend (Theil-Sen:
+    # about 1.2 times the variance of least squares).
+    inflation = (1 + 2 / n) * math.sqrt(1 + 1.6 / n + 1.2 * model.leverage)
+    width = sensitivity_factor(sensitivity) * spread * inflation
+    low, high = center - width, center + width
+    if not model.season_known:
+        # No season yet: what was already seen is plausible (a weekend, say).
+        low = min(low, center + float(deviations.min()) - width)
+        high = max(high, center + float(deviations.max()) + width)
+    return Band(center, low, high, n, origin, model.seasonal, model.slope)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The chosen fit on one scale, in the metric's own units."""
+
+    center: float
+    deviations: Any  # errors of the history points around the center, today's units
+    slope: float  # per day, today's units
+    seasonal: bool
+    season_known: bool  # whether a season could be estimated at all
+    leverage: float
+    log_scale: bool
+    relative_error: float  # typical error relative to the level, to compare scales
+
+
+def _model(
+    days: Any, y: Any, weekdays: Any, target: tuple[float, int], *, log_scale: bool
+) -> _Model:
+    """Plain or seasonal fit of ``y``; the season only when it clearly helps."""
+    import numpy as np
 
     plain = _plain_fit(days, y, target)
     seasonal = _seasonal_fit(days, y, weekdays, target)
     fit = plain
     if seasonal is not None and _scale(seasonal.errors) < _SEASON_GAIN * _scale(plain.errors):
         fit = seasonal
-    center = fit.prediction + float(np.median(fit.errors))
-    deviations = fit.errors - float(np.median(fit.errors))
+    middle = float(np.median(fit.errors))
+    center, deviations, slope = fit.prediction + middle, fit.errors - middle, fit.slope
     if log_scale:
         # Multiplicative model, but a band symmetric in the metric's own units: relative
         # errors applied to today's expectation.
+        relative = np.expm1(deviations)
         center = math.exp(center)
-        deviations = np.expm1(deviations) * center
-    level = abs(center) if log_scale else float(np.median(np.abs(values)))
-    spread = max(_spread(deviations), _MIN_RELATIVE_SPREAD * level, 1e-9)
-    n = len(points)
-    inflation = (1 + 2 / n) * math.sqrt(1 + 1.6 / n + 1.2 * fit.leverage)
-    width = sensitivity_factor(sensitivity) * spread * inflation
-    low, high = center - width, center + width
-    if seasonal is None:
-        # No season yet: what was already seen is plausible (a weekend, say).
-        low = min(low, center + float(deviations.min()) - width)
-        high = max(high, center + float(deviations.max()) + width)
-    slope = fit.slope * center if log_scale else fit.slope
-    return Band(center, low, high, n, origin, fit.seasonal, slope)
+        deviations, slope = relative * center, slope * center
+        error = _scale(relative)
+    else:
+        fitted = np.abs(y - fit.errors)
+        error = _scale(fit.errors / fitted) if bool(np.all(fitted > 0)) else math.inf
+    known = seasonal is not None
+    return _Model(center, deviations, slope, fit.seasonal, known, fit.leverage, log_scale, error)
 
 
 def _use_log_scale(values: Any) -> bool:
@@ -206,15 +244,28 @@ def _leverage(days: Any, target_day: float) -> float:
 
 
 def _spread(errors: Any) -> float:
-    """Robust standard deviation: MAD, or the mean absolute deviation when over half
-    the points are identical (a mostly flat series that still moves)."""
+    """Robust standard deviation: Rousseeuw-Croux Qn (as robust as the MAD, about twice
+    as efficient), or the mean absolute deviation when over half the points are equal
+    (a mostly flat series that still moves now and then)."""
     import numpy as np
 
-    deviations = np.abs(errors - np.median(errors))
-    mad = float(np.median(deviations))
-    if mad > 0:
-        return _MAD_TO_SIGMA * mad
-    return _MEAN_ABS_TO_SIGMA * float(np.mean(deviations))
+    values = np.asarray(errors, dtype=float)
+    n = len(values)
+    first, second = np.triu_indices(n, k=1)
+    gaps = np.sort(np.abs(values[first] - values[second]))
+    h = n // 2 + 1
+    qn = _QN_TO_SIGMA * float(gaps[h * (h - 1) // 2 - 1]) * _qn_correction(n) if n > 1 else 0.0
+    if qn > 0:
+        return qn
+    return _MEAN_ABS_TO_SIGMA * float(np.mean(np.abs(values - np.median(values))))
+
+
+def _qn_correction(n: int) -> float:
+    """Small-sample factors of Qn (Croux and Rousseeuw, 1992)."""
+    small = {2: 0.399, 3: 0.994, 4: 0.512, 5: 0.844, 6: 0.611, 7: 0.857, 8: 0.669, 9: 0.872}
+    if n in small:
+        return small[n]
+    return n / (n + 1.4) if n % 2 else n / (n + 3.8)
 
 
 def _scale(errors: Any) -> float:

@@ -1,0 +1,146 @@
+"""``monitor: auto`` column metrics against independent pandas computations."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from datasteward.config import parse_project
+from datasteward.model import DatasetResult
+from datasteward.services.scan import scan
+
+from .conftest import Shop, metric_of
+
+ROWS = 2_000
+AS_OF = datetime(2026, 2, 1, 6, tzinfo=UTC)
+NEWEST = datetime(2026, 1, 31, 20, 30, tzinfo=UTC)  # 9.5 hours before AS_OF
+# DuckDB's distinct count is a HyperLogLog sketch; SQLite counts exactly.
+DISTINCT_TOLERANCE = {"duckdb": 0.05, "sqlite": 0.0}
+
+
+def _frame() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    amount = rng.gamma(2.0, 40.0, ROWS)
+    amount[rng.random(ROWS) < 0.1] = np.nan
+    quantity = pd.array(rng.integers(1, 9, ROWS), dtype="Int64")
+    quantity[rng.random(ROWS) < 0.05] = pd.NA
+    email = np.array([f"c{i}@example.com" for i in rng.integers(0, 700, ROWS)], dtype=object)
+    email[rng.random(ROWS) < 0.2] = None
+    offsets = rng.integers(1, 30 * 86_400, ROWS)
+    created = [NEWEST - timedelta(seconds=int(s)) for s in offsets]
+    created[int(rng.integers(0, ROWS))] = NEWEST
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(ROWS, dtype=np.int64),
+            "amount": amount,
+            "quantity": quantity,
+            "email": email,
+            "created_at": pd.to_datetime(created, utc=True).tz_convert(None),
+        }
+    )
+
+
+def _write_sqlite(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE orders (order_id INTEGER, amount REAL, quantity INTEGER, "
+            "email TEXT, created_at TIMESTAMP)"
+        )
+        created = frame["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        others = frame.drop(columns="created_at")
+        plain = others.astype(object).where(others.notna(), None)
+        rows = [
+            (*values, when)
+            for values, when in zip(plain.itertuples(index=False), created, strict=True)
+        ]
+        connection.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _scan(engine: str, frame: pd.DataFrame, folder: Path) -> DatasetResult:
+    if engine == "duckdb":
+        shop = Shop(folder)
+        shop.write(frame)
+        project = shop.project([])
+    else:
+        _write_sqlite(frame, folder / "data" / "shop.sqlite")
+        project = parse_project(
+            """
+sources: {legacy: {type: sqlite, path: data/shop.sqlite}}
+datasets:
+  orders: {source: legacy, table: orders}
+""",
+            base_dir=folder,
+        )
+    (result,) = scan(project, as_of=AS_OF).datasets
+    return result
+
+
+@pytest.fixture(scope="module", params=["duckdb", "sqlite"])
+def scanned(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, pd.DataFrame, DatasetResult]:
+    frame = _frame()
+    engine = str(request.param)
+    return engine, frame, _scan(engine, frame, tmp_path_factory.mktemp(engine))
+
+
+@pytest.mark.parametrize("column", ["order_id", "amount", "quantity", "email", "created_at"])
+def test_missing_values(scanned: tuple[str, pd.DataFrame, DatasetResult], column: str) -> None:
+    _, frame, result = scanned
+    missing = int(frame[column].isna().sum())
+    assert metric_of(result, "missing_count", column) == missing
+    assert metric_of(result, "missing_percent", column) == pytest.approx(100 * missing / ROWS)
+
+
+@pytest.mark.parametrize("column", ["amount", "quantity", "order_id"])
+@pytest.mark.parametrize("stat", ["mean", "stddev", "min", "max"])
+def test_numeric_stats(
+    scanned: tuple[str, pd.DataFrame, DatasetResult], column: str, stat: str
+) -> None:
+    _, frame, result = scanned
+    values = frame[column].astype("float64")
+    expected = {"mean": values.mean(), "stddev": values.std(ddof=1)}.get(stat)
+    if expected is None:
+        expected = values.min() if stat == "min" else values.max()
+    assert metric_of(result, stat, column) == pytest.approx(float(expected), rel=1e-9)
+
+
+@pytest.mark.parametrize("column", ["order_id", "amount", "quantity", "email", "created_at"])
+def test_distinct_counts(scanned: tuple[str, pd.DataFrame, DatasetResult], column: str) -> None:
+    engine, frame, result = scanned
+    exact = int(frame[column].nunique(dropna=True))
+    measured = metric_of(result, "distinct_count", column)
+    assert measured == pytest.approx(exact, rel=DISTINCT_TOLERANCE[engine])
+
+
+def test_freshness_lag_in_hours(scanned: tuple[str, pd.DataFrame, DatasetResult]) -> None:
+    _, frame, result = scanned
+    newest = frame["created_at"].max().tz_localize(UTC)
+    expected = (AS_OF - newest).total_seconds() / 3600
+    assert expected == 9.5
+    assert metric_of(result, "freshness_lag_hours", "created_at") == pytest.approx(expected)
+
+
+def test_text_and_time_columns_get_no_numeric_stats(
+    scanned: tuple[str, pd.DataFrame, DatasetResult],
+) -> None:
+    _, _, result = scanned
+    measured = {(m.name, m.column) for m in result.metrics}
+    for stat in ("mean", "stddev", "min", "max"):
+        assert (stat, "email") not in measured
+        assert (stat, "created_at") not in measured
+    assert ("freshness_lag_hours", "amount") not in measured
+    assert result.metrics[0].name == "row_count" and result.metrics[0].value == ROWS
+
+
+def test_monitor_off_records_only_the_row_count(tmp_path: Path) -> None:
+    shop = Shop(tmp_path)
+    shop.write(_frame())
+    (result,) = scan(shop.project([], monitor="off"), as_of=AS_OF).datasets
+    assert [(m.name, m.column, m.value) for m in result.metrics] == [("row_count", None, ROWS)]

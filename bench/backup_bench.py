@@ -1041,6 +1041,8 @@ def print_result(result: SourceResult, rounds: int) -> None:
           f"{verdict(result.time_ratio <= TIME_TARGET)})")  # fmt: skip
     print(f"  {'encrypted backup / COPY':<40}{result.encrypted_ratio:.2f}x  (target <= "
           f"{TIME_TARGET}x: {verdict(result.encrypted_ratio <= TIME_TARGET)})")  # fmt: skip
+    cpu_ratio = result.backup.cpu_seconds / result.copy.cpu_seconds
+    print(f"  {'backup / COPY, CPU time':<40}{cpu_ratio:.2f}x  (less sensitive to other work)")
     for c in (result.backup, result.encrypted, result.delta):
         print(f"  {c.name + ' peak RSS':<40}{mb(c.max_peak_bytes)} at most  (target < "
               f"{mb(MEMORY_TARGET_BYTES)}: {verdict(memory_met(c))})")  # fmt: skip

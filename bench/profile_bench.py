@@ -188,9 +188,9 @@ def compare(steward: dict[str, Any], ydata: dict[str, Any]) -> list[str]:
         for key in ("missing_count", "distinct_count"):
             if column[key] != theirs[key]:
                 problems.append(f"{column['name']}.{key}: {column[key]} vs {theirs[key]}")
-        if column["mean"] is not None and theirs["mean"] is not None:
-            if not math.isclose(column["mean"], theirs["mean"], rel_tol=1e-9):
-                problems.append(f"{column['name']}.mean: {column['mean']} vs {theirs['mean']}")
+        means = (column["mean"], theirs["mean"])
+        if None not in means and not math.isclose(*means, rel_tol=1e-9):
+            problems.append(f"{column['name']}.mean: {column['mean']} vs {theirs['mean']}")
     return problems
 
 

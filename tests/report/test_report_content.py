@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from datasteward.config import Project, load_project
 from datasteward.services.example_project import write_example_project
 from datasteward.services.report import build_report, render_report
+from datasteward.services.scan import scan
 
 from .conftest import BACKUP_DAYS, DAYS, END, OUTAGE_DAY, SCHEMA_DAY, day, run_steward
 
@@ -102,3 +104,31 @@ def test_steward_report_usage_errors(shop_project: Project, args: list[str], mes
     assert done.returncode == 2, done.describe()
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_unreadable_data_becomes_a_note(tmp_path: Path) -> None:
+    example = write_example_project(tmp_path / "gone", orders=300)
+    project = load_project(example.config_path)
+    scan(project)
+    example.orders_path.unlink()
+    report = build_report(project)
+    orders = next(d for d in report.datasets if d.name == "orders")
+    assert orders.profile is None and orders.missing is None
+    assert orders.profile_problem is not None and "orders" in orders.profile_problem
+    assert orders.checks, "the recorded results are still shown"
+    assert '<p class="note">' in render_report(report)
+
+
+def test_values_from_the_data_cannot_inject_markup(shop_project: Project) -> None:
+    hostile = "<script>alert(1)</script>"
+    report = build_report(shop_project, ["orders"])
+    orders = report.datasets[0]
+    entry = orders.checks[0]
+    row = replace(entry.latest, message=hostile, samples=[{"email": hostile, hostile: 1}])
+    assert orders.profile is not None
+    column = replace(orders.profile.columns[0], name=hostile, top_values=[(hostile, 3)], bins=[])
+    profile = replace(orders.profile, columns=[column])
+    orders = replace(orders, checks=[replace(entry, latest=row)], profile=profile)
+    html = render_report(replace(report, datasets=[orders]))
+    assert hostile not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -207,14 +207,18 @@ def _write_duckdb(
     before_commit: Callable[[], None],
 ) -> int:
     """Rows into a DuckDB table inside one transaction (shared by DuckDB engines)."""
-    from datasteward.engines.arrow_types import create_table
 
     name = table.sql("duckdb")
     written = 0
     connection.execute("BEGIN TRANSACTION")
     try:
         if create:
-            connection.execute(create_table(table, schema).sql("duckdb"))
+            # DuckDB maps Arrow types itself (lists, structs, intervals, small integers).
+            import pyarrow as pa
+
+            connection.register("steward_schema", pa.Table.from_batches([], schema=schema))
+            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM steward_schema")
+            connection.unregister("steward_schema")
         else:
             connection.execute(f"DELETE FROM {name}")
         columns = ", ".join(exp.to_identifier(n, quoted=True).sql("duckdb") for n in schema.names)

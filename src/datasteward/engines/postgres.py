@@ -239,13 +239,12 @@ def arrow_schema(description: Any) -> tuple[pa.Schema, list[Callable[[Any], Any]
         convert: Callable[[Any], Any] | None = None
         if kind in simple:
             arrow_type = simple[kind]
+        elif kind == "numeric" and column.precision and column.precision <= 38:
+            arrow_type = pa.decimal128(column.precision, column.scale or 0)
         elif kind == "numeric":
-            precision, scale = column.precision, column.scale
-            arrow_type = (
-                pa.decimal128(precision, scale)
-                if precision and precision <= 38 and scale is not None
-                else pa.decimal256(76, 20)
-            )
+            # Unconstrained numeric has any scale: kept exactly as its text, which
+            # PostgreSQL turns back into numeric on restore.
+            arrow_type, convert = pa.string(), lambda v: None if v is None else str(v)
         elif kind in {"json", "jsonb"}:
             arrow_type, convert = pa.string(), lambda v: None if v is None else json.dumps(v)
         else:

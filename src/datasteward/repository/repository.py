@@ -233,7 +233,9 @@ class Repository:
             except SnapshotNotFound:  # forgotten while we listed
                 continue
             except RepositoryCorrupt as error:
-                _log.warning("%s", error)
+                # Callers that pick a snapshot check for damaged ids themselves; a
+                # warning here would break the one-line error rule of every command.
+                _log.debug("%s", error)
         return found
 
     def delete_manifest(self, snapshot_id: str) -> None:

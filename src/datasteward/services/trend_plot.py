@@ -8,14 +8,16 @@ without a display.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from datasteward.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import numpy as np
     from matplotlib.axes import Axes
 
     from datasteward.services.trend import SeriesTrend
@@ -49,15 +51,23 @@ def plot_trends(series: Sequence[SeriesTrend], path: Path, *, title: str) -> Non
     write_bytes_atomically(path, buffer.getvalue())
 
 
+def _dates(moments: Sequence[datetime]) -> np.ndarray[Any, np.dtype[np.datetime64]]:
+    """Times as numpy datetimes (UTC), which matplotlib draws on a date axis."""
+    import numpy as np
+
+    naive = [m.astimezone(UTC).replace(tzinfo=None) for m in moments]
+    return np.array(naive, dtype="datetime64[us]")
+
+
 def _draw(ax: Axes, series: SeriesTrend) -> None:
-    times = [t for t, _ in series.points]
+    times = _dates([t for t, _ in series.points])
     values = [v for _, v in series.points]
-    ax.plot(times, values, color=_LINE, linewidth=1.8, marker="o", markersize=3, label="value")  # type: ignore[arg-type]
+    ax.plot(times, values, color=_LINE, linewidth=1.8, marker="o", markersize=3, label="value")
     trend = series.trend
     if trend is not None:
         ends = [trend.start, trend.end]
         ax.plot(
-            ends,  # type: ignore[arg-type]
+            _dates(ends),
             [trend.value_at(t) for t in ends],
             color=_TREND,
             linestyle="--",
@@ -67,12 +77,10 @@ def _draw(ax: Axes, series: SeriesTrend) -> None:
     if series.anomalies:
         flagged = dict(series.points)
         ax.scatter(
-            series.anomalies,  # type: ignore[arg-type]
+            _dates(series.anomalies),
             [flagged[t] for t in series.anomalies],
-            s=60,
+            s=50,
             color=_ANOMALY,
-            edgecolors="white",
-            linewidths=1.5,
             zorder=3,
             label="anomaly",
         )

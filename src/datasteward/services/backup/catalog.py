@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from datasteward.errors import ConfigError, UsageError, did_you_mean
-from datasteward.services.backup.manifest import Manifest
+from datasteward.services.backup.manifest import Manifest, new_snapshot_id
 
 if TYPE_CHECKING:
     from datasteward.config.models import Project
@@ -62,7 +62,48 @@ def find_snapshot(
     at: datetime | None = None,
     last_good: bool = False,
 ) -> Manifest:
-    """The snapshot a user means by ``--snapshot``, ``--at`` or ``--last-good`` (else latest)."""
+    """The snapshot a user means by ``--snapshot``, ``--at`` or ``--last-good`` (else latest).
+
+    A damaged manifest cannot say which dataset it belongs to, so a choice it could have
+    changed (it is newer, or it is the id asked for) fails instead of quietly falling back
+    to an older snapshot.
+    """
+    if snapshot_id is not None:
+        _refuse_if_damaged_could_matter(repository, None, snapshot_id, at)
+    chosen = _choose(repository, dataset, snapshot_id=snapshot_id, at=at, last_good=last_good)
+    if snapshot_id is None:
+        _refuse_if_damaged_could_matter(repository, chosen, snapshot_id, at)
+    return chosen
+
+
+def _refuse_if_damaged_could_matter(
+    repository: Repository, chosen: Manifest | None, snapshot_id: str | None, at: datetime | None
+) -> None:
+    from datasteward.repository import RepositoryCorrupt
+
+    readable = {m["id"] for m in repository.manifests()}
+    damaged = [i for i in repository.snapshot_ids() if i not in readable]
+    if snapshot_id is not None:
+        damaged = [i for i in damaged if i == snapshot_id or i.startswith(snapshot_id)]
+    else:
+        limit = new_snapshot_id(at).split("-")[0] + "~" if at is not None else None
+        assert chosen is not None
+        damaged = [i for i in damaged if i > chosen.id and (limit is None or i <= limit)]
+    if damaged:
+        raise RepositoryCorrupt(
+            f"snapshot {damaged[0]} is damaged and may be the one you asked for",
+            hint="run 'steward verify --read-data'; choose another one with --snapshot ID",
+        )
+
+
+def _choose(
+    repository: Repository,
+    dataset: str,
+    *,
+    snapshot_id: str | None,
+    at: datetime | None,
+    last_good: bool,
+) -> Manifest:
     candidates = snapshots(repository, dataset)
     if not candidates:
         raise UsageError(f"no snapshot of {dataset!r} yet", hint=f"run 'steward backup {dataset}'")

@@ -115,9 +115,13 @@ def backup_dataset(
                 and previous.depth + 1 < project.backups.full_every
                 and previous.arrow_schema.equals(reader.schema)
             )
-            if delta_possible:
+            base = _rebuild_previous(repository, previous) if delta_possible else None
+            if base is not None:
                 assert previous is not None
-                manifest = _delta(repository, draft, reader.schema, batches, previous, target)
+                with base:
+                    manifest = _delta(
+                        repository, draft, reader.schema, batches, previous, target, base
+                    )
             else:
                 manifest = _full(repository, draft, reader.schema, batches, target)
             repository.write_manifest(manifest.id, manifest.to_dict())
@@ -192,6 +196,24 @@ def _full(
     )
 
 
+def _rebuild_previous(repository: Repository, previous: Manifest | None) -> Scratch | None:
+    """The previous snapshot rebuilt in a scratch DuckDB, or None when it cannot be (a
+    damaged chunk): then a full snapshot is taken, so damage never blocks new backups."""
+    import logging
+
+    from datasteward.repository import RepositoryCorrupt
+
+    assert previous is not None
+    scratch = Scratch()
+    try:
+        scratch.materialize(repository, chain_of(repository, previous), "previous")
+    except RepositoryCorrupt as error:
+        scratch.close()
+        logging.getLogger(__name__).info("taking a full snapshot: %s", error)
+        return None
+    return scratch
+
+
 def _delta(
     repository: Repository,
     draft: _Draft,
@@ -199,25 +221,25 @@ def _delta(
     batches: Iterable[pa.RecordBatch],
     previous: Manifest,
     target: int,
+    scratch: Scratch,
 ) -> Manifest:
     columns = schema.names
-    with Scratch() as scratch:
-        logical = scratch.load("current", schema, batches)
-        scratch.materialize(repository, chain_of(repository, previous), "previous")
-        fingerprint = Fingerprint(scratch.connection)
-        fingerprint.add_table("current", columns)
-        for name in ("current", "previous"):
-            scratch.connection.execute(
-                f"CREATE TABLE {name}_ids AS SELECT {identity_sql(columns)}, * FROM {quoted(name)}"
-            )
-            scratch.connection.execute(f"DROP TABLE {quoted(name)}")
-        deletes, upserts = _difference_sql(columns)
-        writer = ChunkWriter(repository)
-        delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
-        stored = writer.stored
-        writer = ChunkWriter(repository)
-        upsert_ids = writer.write_all(rebatch(iter(scratch.stream(upserts)), target))
-        stored += writer.stored
+    # The scratch database already holds the previous snapshot as "previous".
+    logical = scratch.load("current", schema, batches)
+    fingerprint = Fingerprint(scratch.connection)
+    fingerprint.add_table("current", columns)
+    for name in ("current", "previous"):
+        scratch.connection.execute(
+            f"CREATE TABLE {name}_ids AS SELECT {identity_sql(columns)}, * FROM {quoted(name)}"
+        )
+        scratch.connection.execute(f"DROP TABLE {quoted(name)}")
+    deletes, upserts = _difference_sql(columns)
+    writer = ChunkWriter(repository)
+    delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
+    stored = writer.stored
+    writer = ChunkWriter(repository)
+    upsert_ids = writer.write_all(rebatch(iter(scratch.stream(upserts)), target))
+    stored += writer.stored
     return draft.manifest(
         schema,
         kind="delta",

@@ -136,6 +136,7 @@ class _Profiler:
             rows = self.options.sample.rows_of(total)
             if rows < total:
                 relation = self.engine.sample(relation, rows).subquery("steward_sample")
+                self.notes.append("candidate keys are unique within the sample only")
         specs = ProfiledColumn.of(columns)
         self.progress("computing column statistics")
         row_count, profiles = self._basics(relation, specs)

@@ -1,7 +1,7 @@
 """The missing-value matrix: where in a dataset the NULLs are, by column and row band.
 
 Rows are cut, in stored order, into equal bands, and the engine counts the NULLs of
-every column in every band in ONE aggregate query, so only ``bands × columns`` numbers
+every column in every band in ONE aggregate query, so only one number per band and column numbers
 come back however big the table is. A load that dropped a column for a day shows as a
 stripe; values missing at random show as an even tint.
 """

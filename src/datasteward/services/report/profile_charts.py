@@ -40,7 +40,7 @@ def histogram(
         svg.text(left - 4, y(tick) + 3.5, short_number(tick), class_="axis", text_anchor="end")
     for b in bins:
         x0, x1 = x(b.low), x(b.high)
-        tip = f"{_edge(b.low, temporal)} – {_edge(b.high, temporal)}: {b.count:,} rows"
+        tip = f"{_edge(b.low, temporal)} to {_edge(b.high, temporal)}: {b.count:,} rows"
         svg.group(
             [
                 element(
@@ -127,7 +127,7 @@ def missing_matrix_chart(matrix: MissingMatrix) -> Markup:
             cells.append(
                 f'<rect x="{left + c * cell_w + 0.5:.1f}" y="{top + b * cell_h}" '
                 f'width="{cell_w - 1}" height="{cell_h}" fill="{sequential(share)}">'
-                f"<title>{_escape(matrix.columns[c])}, rows {first:,}–{last:,}: "
+                f"<title>{_escape(matrix.columns[c])}, rows {first:,} to {last:,}: "
                 f"{_percent(share)} missing</title></rect>"
             )
     svg.group(cells, class_="cells")
@@ -148,7 +148,7 @@ def correlation_heatmap(names: list[str], matrix: list[list[float | None]]) -> M
     for r, row in enumerate(matrix):
         for c, value in enumerate(row):
             fill = "#eef0f3" if value is None else diverging(value)
-            tip = f"{names[r]} × {names[c]}: " + ("n/a" if value is None else f"{value:+.2f}")
+            tip = f"{names[r]} and {names[c]}: " + ("n/a" if value is None else f"{value:+.2f}")
             cells.append(
                 f'<g><title>{_escape(tip)}</title><rect x="{left + c * cell}" '
                 f'y="{top + r * cell}" width="{cell - 1}" height="{cell - 1}" fill="{fill}"/>'

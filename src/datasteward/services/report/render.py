@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from datasteward.services.report import profile_charts, time_charts
+from datasteward.services.trend import MIN_POINTS
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -60,6 +61,7 @@ def _environment() -> Environment:
         status_strip=time_charts.status_strip,
         snapshot_timeline=time_charts.snapshot_timeline,
         sample_columns=sample_columns,
+        min_trend_points=MIN_POINTS,
     )
     return env
 

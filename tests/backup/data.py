@@ -76,6 +76,10 @@ def _canonical(value: Any) -> Any:
         return ("datetime", value.isoformat(), value.utcoffset())
     if isinstance(value, Decimal):
         return ("decimal", str(value))
+    if isinstance(value, list):
+        return ("list", tuple(_canonical(v) for v in value))
+    if isinstance(value, dict):
+        return ("struct", tuple((k, _canonical(v)) for k, v in value.items()))
     return (type(value).__name__, value)
 
 

@@ -165,3 +165,15 @@ def test_phone_screenshot(visit: Opener) -> None:
         clip={"x": 0, "y": 0, "width": PHONE["width"], "height": 1500},
     )
     phone.assert_clean()
+
+
+def test_the_guard_catches_a_request(chromium: Browser, tmp_path: Path) -> None:
+    """The no-network assertion above is only as good as this: a fetch is seen and refused."""
+    page = tmp_path / "leaky.html"
+    page.write_text('<img src="https://cdn.example.com/x.png"><p>hi</p>', encoding="utf-8")
+    leaky = Visit(chromium.new_page(viewport=DESKTOP))
+    try:
+        leaky.open(page)
+        assert leaky.blocked == ["https://cdn.example.com/x.png"]
+    finally:
+        leaky.page.close()

@@ -72,6 +72,8 @@ def test_describe_reads_as_a_sentence() -> None:
     assert rising.describe() == "+34.50 per day (95% CI +34.50 to +34.50)"
     assert flat.describe().endswith("; no clear trend)")
     assert rising.to_json()["method"] == "theil-sen"
+    steady = fit_trend(_daily([7.0] * 5))
+    assert steady is not None and steady.describe() == "0 per day (no trend)"
 
 
 def test_series_group_by_metric_and_column_and_keep_the_newest_replay() -> None:

@@ -78,13 +78,14 @@ class PostgresEngine(Engine):
         import psycopg
         import pyarrow as pa
 
+        shapes = self._numeric_shapes(query)
         cursor = self.connection.cursor()
         try:
             rows = cursor.stream(self.to_sql(query), size=min(batch_rows, 10_000))
             first_rows = next(batched(rows, batch_rows), [])
         except psycopg.Error as error:
             raise QueryError(_first_line(error)) from None
-        schema, converters = arrow_schema(cursor.description or [])
+        schema, converters = arrow_schema(cursor.description or [], shapes)
 
         def to_batch(chunk: list[Any]) -> pa.RecordBatch:
             columns = [
@@ -106,6 +107,40 @@ class PostgresEngine(Engine):
                 yield to_batch(chunk)
 
         return pa.RecordBatchReader.from_batches(schema, batches())
+
+    def _numeric_shapes(self, query: exp.Expr) -> dict[str, tuple[int, int]]:
+        """Digits before and after the point of unconstrained ``numeric`` columns, measured
+        in the server, so they stream as exact decimals of the right size."""
+        import psycopg
+        from psycopg.postgres import types
+
+        source = exp.Subquery(this=query.copy(), alias=exp.TableAlias(this=exp.to_identifier("q")))
+        try:
+            cursor = self.connection.execute(self.to_sql(exp.select("*").from_(source).limit(0)))
+        except psycopg.Error as error:
+            raise QueryError(_first_line(error)) from None
+        names = [
+            d.name
+            for d in cursor.description or []
+            if (info := types.get(d.type_code)) is not None
+            and info.name == "numeric"
+            and not (d.precision and d.precision <= 38)
+        ]
+        if not names:
+            return {}
+        terms = []
+        for name in names:
+            value = exp.column(name, table="q", quoted=True)
+            terms.append(exp.Max(this=exp.Anonymous(this="scale", expressions=[value])))
+            whole = exp.cast(
+                exp.Anonymous(this="trunc", expressions=[exp.Abs(this=value.copy())]),
+                exp.DataType.build("text"),
+            )
+            terms.append(exp.Max(this=exp.Length(this=whole)))
+        row = self.fetch(exp.select(*terms).from_(source.copy())).rows[0]
+        return {
+            name: (int(row[2 * i + 1] or 1), int(row[2 * i] or 0)) for i, name in enumerate(names)
+        }
 
     def close(self) -> None:
         self.connection.close()
@@ -206,7 +241,9 @@ class PostgresEngine(Engine):
             raise QueryError(_first_line(error)) from None
 
 
-def arrow_schema(description: Any) -> tuple[pa.Schema, list[Callable[[Any], Any] | None]]:
+def arrow_schema(
+    description: Any, numeric_shapes: dict[str, tuple[int, int]] | None = None
+) -> tuple[pa.Schema, list[Callable[[Any], Any] | None]]:
     """Arrow types for PostgreSQL result columns, and value converters where needed."""
     import json
 
@@ -241,9 +278,12 @@ def arrow_schema(description: Any) -> tuple[pa.Schema, list[Callable[[Any], Any]
             arrow_type = simple[kind]
         elif kind == "numeric" and column.precision and column.precision <= 38:
             arrow_type = pa.decimal128(column.precision, column.scale or 0)
+        elif kind == "numeric" and sum((numeric_shapes or {}).get(column.name, (99, 0))) <= 38:
+            whole, scale = (numeric_shapes or {})[column.name]
+            arrow_type = pa.decimal128(whole + scale, scale)
         elif kind == "numeric":
-            # Unconstrained numeric has any scale: kept exactly as its text, which
-            # PostgreSQL turns back into numeric on restore.
+            # Wider than Arrow's 38 digits: kept exactly as its text, which PostgreSQL
+            # turns back into numeric on restore.
             arrow_type, convert = pa.string(), lambda v: None if v is None else str(v)
         elif kind in {"json", "jsonb"}:
             arrow_type, convert = pa.string(), lambda v: None if v is None else json.dumps(v)

@@ -48,6 +48,8 @@ class Trend:
 
     def describe(self) -> str:
         """One line for people, e.g. ``+31.2 per day (95% CI +28.0 to +34.5)``."""
+        if self.low == self.high == self.slope_per_day == 0:
+            return "0 per day (no trend)"
         interval = f"{self.confidence:.0%} CI {_signed(self.low)} to {_signed(self.high)}"
         verdict = "" if self.significant else "; no clear trend"
         return f"{_signed(self.slope_per_day)} per day ({interval}{verdict})"
@@ -154,6 +156,8 @@ def series_trends(
 
 
 def _signed(value: float) -> str:
+    if value == 0:
+        return "0"
     size = abs(value)
     if size >= 100:
         return f"{value:+,.0f}"

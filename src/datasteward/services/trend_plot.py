@@ -34,8 +34,11 @@ def plot_trends(series: Sequence[SeriesTrend], path: Path, *, title: str) -> Non
     drawable = [s for s in series if s.points]
     if not drawable:
         raise UsageError("nothing to plot: the metric has no values yet", hint="run 'steward scan'")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise UsageError("--plot needs matplotlib", hint="pip install matplotlib") from None
 
     shown = drawable[:_MAX_PANELS]
     figure = Figure(figsize=(9, 1.2 + 2.6 * len(shown)), dpi=120, layout="constrained")

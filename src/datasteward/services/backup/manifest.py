@@ -20,8 +20,9 @@ FORMAT = 1
 
 
 def new_snapshot_id(moment: datetime) -> str:
-    """Sortable by time, unique without coordination: ``20260105T060000Z-1a2b3c4d``."""
-    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    """Sortable by time (to the microsecond), unique without coordination:
+    ``20260105T060000.123456Z-1a2b3c4d``."""
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

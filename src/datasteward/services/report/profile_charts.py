@@ -158,7 +158,7 @@ def correlation_heatmap(names: list[str], matrix: list[list[float | None]]) -> M
                 cells.append(
                     f'<text x="{left + c * cell + cell / 2 - 0.5:.1f}" '
                     f'y="{top + r * cell + cell / 2 + 3.5:.1f}" text-anchor="middle" '
-                    f'class="cell" style="fill:{ink}">{value:.2f}</text>'
+                    f'class="cell" style="fill:{ink}">{_two_places(value)}</text>'
                 )
             cells.append("</g>")
     svg.group(cells, class_="cells")
@@ -176,6 +176,10 @@ def correlation_heatmap(names: list[str], matrix: list[list[float | None]]) -> M
             transform=f"rotate(-55 {x:.1f} {y})",
         )
     return svg.render()
+
+
+def _two_places(value: float) -> str:
+    return "0.00" if abs(value) < 0.005 else f"{value:.2f}"  # never "-0.00"
 
 
 def _rotated_height(names: list[str]) -> int:

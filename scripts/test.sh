@@ -9,6 +9,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
+# The report tests drive a real headless Chromium (Debian's package).
+bash scripts/install-chromium.sh
 echo "== ruff"
 .venv/bin/ruff format --check src tests bench
 .venv/bin/ruff check src tests bench

@@ -137,7 +137,6 @@ def test_encrypted_repository_refuses_a_wrong_or_missing_passphrase(
 
 def test_postgres_numeric_without_precision_round_trips(postgres_url: str, tmp_path: Path) -> None:
     """PostgreSQL's plain ``numeric`` (no precision) is common; its values must survive."""
-    from decimal import Decimal
 
     live = PostgresLive(postgres_url)
     ws = Workspace(tmp_path, live)

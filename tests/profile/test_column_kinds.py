@@ -29,7 +29,7 @@ def engine() -> Iterator[DuckDBEngine]:
         " tags VARCHAR[], constant INTEGER)"
     )
     engine.connection.execute(
-        "INSERT INTO kinds SELECT i % 3 = 0, (i % 7) * 1.25, DATE '2026-01-01' + (i % 4),"
+        "INSERT INTO kinds SELECT i % 3 = 0, (i % 7) * 1.25, DATE '2026-01-01' + (i % 4)::INTEGER,"
         " CASE WHEN i % 10 = 0 THEN NULL ELSE 'v' || (i % 2) END, ['a', 'b'], 5 FROM range(100) t(i)"
     )
     yield engine

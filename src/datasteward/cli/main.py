@@ -250,15 +250,14 @@ def run() -> None:
         sys.exit(error.exit_code)
 
 
+# Commands defined in other modules register themselves on ``app`` when imported.
+from datasteward.cli import backup_commands
+from datasteward.cli import maintain_commands
+from datasteward.cli import schedule_commands
+from datasteward.cli import outliers_command
+from datasteward.cli import suggest_command
+from datasteward.cli import report_command
+from datasteward.cli import profile_command
+
 if __name__ == "__main__":
     run()
-
-
-# Commands defined in other modules register themselves on ``app`` when imported.
-from datasteward.cli import backup_commands  # noqa: E402, F401
-from datasteward.cli import maintain_commands  # noqa: E402, F401
-from datasteward.cli import schedule_commands  # noqa: E402, F401
-from datasteward.cli import outliers_command  # noqa: E402, F401
-from datasteward.cli import suggest_command  # noqa: E402, F401
-from datasteward.cli import report_command  # noqa: E402, F401
-from datasteward.cli import profile_command  # noqa: E402, F401

@@ -11,9 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from datasteward.checks.base import Check, CheckDefinition, CheckParams, Outcome
+from datasteward.checks.base import (
+    Check,
+    CheckDefinition,
+    CheckParams,
+    Outcome,
+    reject_row_options,
+)
 from datasteward.errors import CheckDefinitionError
 
 if TYPE_CHECKING:
@@ -26,6 +32,11 @@ class AnomalyParams(CheckParams):
     column: str | None = None
     sensitivity: Literal["low", "medium", "high"] | float = "medium"
     min_history: int = Field(default=7, ge=2)
+
+    @model_validator(mode="after")
+    def _no_row_options(self) -> AnomalyParams:
+        reject_row_options(self, "anomaly")
+        return self
 
 
 class Anomaly(CheckDefinition):

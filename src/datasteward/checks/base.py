@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["Check", "CheckDefinition", "CheckParams", "Outcome"]
 
 
+def reject_row_options(params: CheckParams, check_type: str) -> None:
+    """Checks over whole-table numbers have no rows for ``where``/``mostly``/``samples``."""
+    for option in ("where", "mostly", "samples"):
+        if option in params.model_fields_set:
+            raise ValueError(f"'{option}' does not apply to {check_type} checks")
+
+
 class CheckParams(BaseModel):
     """Options every check accepts (DESIGN.md section 3)."""
 

@@ -15,10 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlglot import exp
 
-from datasteward.checks.base import Check, CheckDefinition, Outcome, count_if, filtered
+from datasteward.checks.base import (
+    Check,
+    CheckDefinition,
+    Outcome,
+    count_if,
+    filtered,
+    reject_row_options,
+)
 from datasteward.checks.literals import literal
 from datasteward.checks.row_level import ColumnParams, not_null_condition
 from datasteward.checks.schema import type_family
@@ -47,6 +54,12 @@ class DriftParams(ColumnParams):
     method: Literal["psi", "ks", "chi2"] | None = None
     max: float = Field(default=0.2, ge=0)
     bins: int = Field(default=10, ge=2, le=100)
+
+    @model_validator(mode="after")
+    def _no_row_options(self) -> DriftParams:
+        # The reference snapshot is not filtered, so a where would compare unlike sets.
+        reject_row_options(self, "drift")
+        return self
 
 
 class Drift(CheckDefinition):

@@ -104,9 +104,11 @@ class MonitorLog:
         seen: set[datetime] = set()
         points = []
         for as_of, value, run_id in rows:
-            if value is None or as_of in seen or run_id in excluded:
-                continue
+            if as_of in seen:
+                continue  # an older run of a replayed day: the newest run decides
             seen.add(as_of)
+            if value is None or run_id in excluded:
+                continue
             points.append((as_of, float(value)))
         return sorted(points)
 

@@ -44,6 +44,9 @@ _KINDS = {
 
 def kind_of(engine_type: str) -> str:
     """How a column is profiled: numeric, boolean, string, temporal, time or other."""
+    lowered = engine_type.strip().lower()
+    if lowered.endswith("]") or lowered.startswith(("struct", "map", "list", "union", "array")):
+        return "other"  # nested values: counted, not compared (VARCHAR[] is no string)
     return _KINDS.get(type_family(engine_type), "other")
 
 

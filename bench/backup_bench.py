@@ -928,7 +928,8 @@ def cprofile_run(title: str, action: Callable[[], Any]) -> None:
 # engine and the repository's crypto), for ``python -X importtime``.
 BACKUP_IMPORTS = (
     "import datasteward.cli.main, datasteward.cli.backup_commands, "
-    "datasteward.services.backup.create, datasteward.repository, duckdb, pyarrow"
+    "datasteward.services.backup.create, datasteward.repository, datasteward.store, "
+    "duckdb, pyarrow"
 )
 
 
@@ -987,6 +988,30 @@ def run_profile_step(step: str, project: Project) -> None:
         profile_run(title, lambda: restore_snapshot(config, manifest, **target))  # type: ignore[arg-type]
 
 
+def tiny_project(project: Project) -> Path:
+    """A project whose dataset has 1,000 rows: its backup shows the fixed start-up cost."""
+    import duckdb
+
+    folder = project.workdir / "tiny"
+    folder.mkdir()
+    with duckdb.connect(str(folder / "tiny.duckdb")) as con:
+        con.execute("CREATE TABLE orders AS SELECT range AS order_id FROM range(1000)")
+    config = folder / "steward.yml"
+    config.write_text(
+        textwrap.dedent(f"""\
+            version: 1
+            store: {json.dumps(f"sqlite:///{folder / 'steward.db'}")}
+            backups: {{repository: {json.dumps(str(folder / "repository"))}}}
+            sources:
+              data: {{type: duckdb, path: {json.dumps(str(folder / "tiny.duckdb"))}}}
+            datasets:
+              orders: {{source: data, table: orders, key: [order_id]}}
+            """),
+        encoding="utf-8",
+    )
+    return config
+
+
 def bench_profile(source: str, data: Data) -> None:
     """Every profiled step, then start-up costs and the whole processes for comparison."""
     with tempfile.TemporaryDirectory(prefix="steward-backup-profile-") as tmp:
@@ -1007,9 +1032,16 @@ def bench_profile(source: str, data: Data) -> None:
         steward = [steward_command(), "backup", "orders", "--full", "--format", "json"]
         whole = measure([*steward, "-c", str(project.config(False))], project.workdir, project.env)
         copy = measure([sys.executable, "baseline.py"], project.workdir, project.env)
+        tiny_config = tiny_project(project)
+        tiny = [*steward, "-c", str(tiny_config)]
+        measure(tiny, project.workdir, project.env)  # creates the store: not counted
+        remover(tiny_config.parent / "repository")()
+        tiny_sample = measure(tiny, project.workdir, project.env)
         print("\nwhole processes, for comparison (the data is the changed data by now):")
-        for name, sample in (("steward backup --full", whole), ("DuckDB COPY", copy)):
-            print(f"  {name:<24}{sample.seconds:>6.2f} s wall{sample.cpu_seconds:>6.2f} s CPU"
+        samples = [("steward backup --full", whole), ("DuckDB COPY", copy)]
+        samples += [("steward backup, 1,000 rows", tiny_sample)]  # a backup's fixed cost
+        for name, sample in samples:
+            print(f"  {name:<28}{sample.seconds:>6.2f} s wall{sample.cpu_seconds:>6.2f} s CPU"
                   f"{mb(sample.peak_bytes):>9} peak RSS")  # fmt: skip
 
 

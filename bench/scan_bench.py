@@ -14,7 +14,9 @@ What is measured (DESIGN.md principle 7: measured, not assumed):
 * ``steward scan orders -c steward.yml --format json --as-of …`` runs a 15-check suite that
   covers every check type that applies to one table, with its store (SQLite) in a
   temporary folder: the whole process (start-up, imports, configuration, the query,
-  failing samples and storing the run).
+  failing samples and storing the run). It runs twice per round: as configured by
+  default (``monitor: auto``, which also records column metrics) and with
+  ``monitor: off`` (only the checks' own numbers, the same work as the baseline).
 * The baseline is a plain ``python`` process that imports the engine's client, runs ONE
   hand-written query computing the same numbers and prints them.
 * The two alternate for ``--repeat`` rounds (the order flips every round) after one
@@ -287,8 +289,9 @@ CHECKS = f"""
 """
 
 
-def steward_config(workdir: Path, setup: Setup) -> Path:
-    """Write the benchmark's steward.yml, with its store (SQLite) in ``workdir``."""
+def steward_config(workdir: Path, setup: Setup, monitor: str) -> Path:
+    """Write a steward.yml with the suite, ``monitor: auto`` (Steward's default: column
+    metrics recorded too) or ``off``, and its store (SQLite) in ``workdir``."""
     store = json.dumps(f"sqlite:///{workdir / 'steward.db'}")
     head = textwrap.dedent(f"""\
         version: 1
@@ -301,9 +304,10 @@ def steward_config(workdir: Path, setup: Setup) -> Path:
             source: data
             {setup.orders}
             key: [order_id]
+            monitor: {monitor}
             checks:""")
     text = head + CHECKS
-    path = workdir / "steward.yml"
+    path = workdir / f"steward-monitor-{monitor}.yml"
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -676,32 +680,27 @@ class Result:
     engine: str
     rows: int
     baseline: Contender
-    steward: Contender
+    stewards: list[Contender]  # Steward's default (monitor: auto) first
     software: str
     first_steward_s: float
     loads: list[float]
     findings: dict[str, Any]
     mismatches: list[str]
 
-    @property
-    def time_ratio(self) -> float:
-        return self.steward.seconds / self.baseline.seconds
+    def time_ratio(self, steward: Contender) -> float:
+        return steward.seconds / self.baseline.seconds
 
-    @property
-    def memory_ratio(self) -> float:
-        return self.steward.peak_bytes / self.baseline.peak_bytes
+    def cpu_ratio(self, steward: Contender) -> float:
+        return steward.cpu_seconds / self.baseline.cpu_seconds
 
-    @property
-    def cpu_ratio(self) -> float:
-        return self.steward.cpu_seconds / self.baseline.cpu_seconds
+    def memory_ratio(self, steward: Contender) -> float:
+        return steward.peak_bytes / self.baseline.peak_bytes
 
-    @property
-    def time_met(self) -> bool:
-        return self.time_ratio <= TIME_TARGET
+    def time_met(self, steward: Contender) -> bool:
+        return self.time_ratio(steward) <= TIME_TARGET
 
-    @property
-    def memory_met(self) -> bool:
-        return self.memory_ratio <= MEMORY_TARGET
+    def memory_met(self, steward: Contender) -> bool:
+        return self.memory_ratio(steward) <= MEMORY_TARGET
 
     @property
     def label(self) -> str:
@@ -717,21 +716,24 @@ def verdict(met: bool) -> str:
 
 
 def print_result(result: Result) -> None:
-    base, steward = result.baseline, result.steward
-    print(f"\n{result.label}, {result.rows:,} orders, median of {len(steward.samples)} rounds")
-    print(f"  {'':<22}{'wall time':>11}{'CPU time':>11}{'peak RSS':>12}")
-    for c in (base, steward):
-        print(f"  {c.name:<22}{c.seconds:>9.3f} s{c.cpu_seconds:>9.3f} s{mib(c.peak_bytes):>12}")
-    print(f"  time ratio    {result.time_ratio:.2f}x  (target <= {TIME_TARGET}x: "
-          f"{verdict(result.time_met)})")  # fmt: skip
-    print(f"  memory ratio  {result.memory_ratio:.2f}x  (target <= {MEMORY_TARGET}x: "
-          f"{verdict(result.memory_met)})")  # fmt: skip
-    print(f"  CPU ratio     {result.cpu_ratio:.2f}x  (user + system time, less sensitive to "
-          "other work on the machine)")  # fmt: skip
-    for contender in (base, steward):
-        runs = ", ".join(f"{s.seconds:.2f}" for s in contender.samples)
-        peaks = ", ".join(f"{s.peak_bytes / 2**20:.0f}" for s in contender.samples)
-        print(f"  {contender.name}: {runs} s; {peaks} MiB")
+    base, contenders = result.baseline, [result.baseline, *result.stewards]
+    print(f"\n{result.label}, {result.rows:,} orders, median of {len(base.samples)} rounds")
+    print(f"  {'':<30}{'wall time':>11}{'CPU time':>11}{'peak RSS':>12}")
+    for c in contenders:
+        print(f"  {c.name:<30}{c.seconds:>9.3f} s{c.cpu_seconds:>9.3f} s{mib(c.peak_bytes):>12}")
+    for steward in result.stewards:
+        print(f"  {steward.name}:")
+        print(f"    time ratio    {result.time_ratio(steward):.2f}x  (target <= {TIME_TARGET}x: "
+              f"{verdict(result.time_met(steward))})")  # fmt: skip
+        print(f"    memory ratio  {result.memory_ratio(steward):.2f}x  (target <= "
+              f"{MEMORY_TARGET}x: {verdict(result.memory_met(steward))})")  # fmt: skip
+        print(f"    CPU ratio     {result.cpu_ratio(steward):.2f}x  (user + system time, less "
+              "sensitive to other work on the machine)")  # fmt: skip
+    print("  every round (wall time; peak RSS):")
+    for c in contenders:
+        runs = ", ".join(f"{s.seconds:.2f}" for s in c.samples)
+        peaks = ", ".join(f"{s.peak_bytes / 2**20:.0f}" for s in c.samples)
+        print(f"    {c.name}: {runs} s; {peaks} MiB")
     print(f"  first steward scan (creates the store): {result.first_steward_s:.2f} s")
     print(f"  load average before the rounds: {', '.join(f'{x:.2f}' for x in result.loads)}")
     if max(result.loads) > 1.5 * (os.cpu_count() or 1):  # the benchmark itself keeps ~2 busy
@@ -777,18 +779,21 @@ def markdown(results: list[Result], help_s: float | None) -> str:
     if results:
         lines += [
             "",
-            "| Data | Rows | Hand-written query | `steward scan` | Time ratio | CPU ratio "
-            "| Query peak RSS | Steward peak RSS | Memory ratio | Load average |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| Data | Rows | Steward | Hand-written query | `steward scan` | Time ratio "
+            "| CPU ratio | Query peak RSS | Steward peak RSS | Memory ratio | Load average |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
     for r in results:
-        lines.append(
-            f"| {r.label} | {r.rows:,} | {r.baseline.seconds:.2f} s | {r.steward.seconds:.2f} s "
-            f"| {r.time_ratio:.2f}x ({verdict(r.time_met)}) | {r.cpu_ratio:.2f}x "
-            f"| {mib(r.baseline.peak_bytes)} | {mib(r.steward.peak_bytes)} "
-            f"| {r.memory_ratio:.2f}x ({verdict(r.memory_met)}) "
-            f"| {min(r.loads):.1f} to {max(r.loads):.1f} |"
-        )
+        for steward in r.stewards:
+            lines.append(
+                f"| {r.label} | {r.rows:,} | {steward.name.removeprefix('steward scan, ')} "
+                f"| {r.baseline.seconds:.2f} s | {steward.seconds:.2f} s "
+                f"| {r.time_ratio(steward):.2f}x ({verdict(r.time_met(steward))}) "
+                f"| {r.cpu_ratio(steward):.2f}x | {mib(r.baseline.peak_bytes)} "
+                f"| {mib(steward.peak_bytes)} "
+                f"| {r.memory_ratio(steward):.2f}x ({verdict(r.memory_met(steward))}) "
+                f"| {min(r.loads):.1f} to {max(r.loads):.1f} |"
+            )
     if help_s is not None:
         lines += [
             "",
@@ -806,22 +811,28 @@ def bench_scan(engine: str, rows: int, rounds: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
         workdir = Path(tmp)
         with _setup(engine, workdir, data) as setup:
-            config = steward_config(workdir, setup)
-            scan = [steward_command(), "scan", "orders", "-c", str(config)]
-            scan += ["--format", "json", "--as-of", AS_OF]
             baseline = Contender("hand-written query", [sys.executable, str(setup.baseline)], (0,))
-            # Exit code 1: checks failed, as they should on the planted problems.
-            steward = Contender("steward scan", scan, (0, 1))
-            first = steward.run(workdir)  # creates the store's schema: not timed
+            stewards = []
+            for monitor in ("auto", "off"):  # Steward's default first
+                config = steward_config(workdir, setup, monitor)
+                scan = [steward_command(), "scan", "orders", "-c", str(config)]
+                scan += ["--format", "json", "--as-of", AS_OF]
+                # Exit code 1: checks failed, as they should on the planted problems.
+                stewards.append(Contender(f"steward scan, monitor: {monitor}", scan, (0, 1)))
+            first = stewards[0].run(workdir)  # creates the store's schema: not timed
             print(f"benchmarking {engine} at {rows:,} rows …", file=sys.stderr)
-            loads = alternate([baseline, steward], rounds, workdir)
+            loads = alternate([baseline, *stewards], rounds, workdir)
         findings = json.loads(baseline.samples[-1].stdout)
-        mismatches = compare(json.loads(steward.samples[-1].stdout), findings)
+        mismatches = [
+            f"{steward.name}: {problem}"
+            for steward in stewards
+            for problem in compare(json.loads(steward.samples[-1].stdout), findings)
+        ]
         return Result(
             engine=engine,
             rows=rows,
             baseline=baseline,
-            steward=steward,
+            stewards=stewards,
             software=setup.software,
             first_steward_s=first.seconds,
             loads=loads,

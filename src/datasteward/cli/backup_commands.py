@@ -262,7 +262,7 @@ def diff(
 ) -> None:
     """Rows added, removed and changed between a snapshot and the current data (or another snapshot)."""
     from datasteward.errors import UsageError
-    from datasteward.services.backup import find_snapshot, open_repository
+    from datasteward.services.backup import find_snapshot, open_repository, snapshot_by_reference
     from datasteward.services.backup.diff import diff_dataset
     from datasteward.services.scan import select_datasets
 
@@ -271,7 +271,7 @@ def diff(
     project = _project(config)
     select_datasets(project, [dataset])
     repository = open_repository(project, create=False)
-    before = _snapshot_by_id_or_time(repository, dataset, from_)
+    before = snapshot_by_reference(repository, dataset, from_)
     after = find_snapshot(repository, dataset, snapshot_id=to) if to else None
     result = diff_dataset(project, before, after, samples=samples)
     if format == TableFormat.json:
@@ -289,14 +289,3 @@ def diff(
     for kind, rows in result.samples.items():
         for row in rows:
             console.print(f"  {kind}: {json.dumps(row, default=str)}", markup=False)
-
-
-def _snapshot_by_id_or_time(repository: object, dataset: str, text: str) -> Manifest:
-    from datasteward.services.backup import find_snapshot
-    from datasteward.services.times import parse_timestamp
-
-    try:
-        moment = parse_timestamp(text)
-    except ValueError:
-        return find_snapshot(repository, dataset, snapshot_id=text)  # type: ignore[arg-type]
-    return find_snapshot(repository, dataset, at=moment)  # type: ignore[arg-type]

@@ -162,3 +162,9 @@ def batched(rows: Iterator[Sequence[Any]], size: int) -> Iterator[list[Sequence[
             batch = []
     if batch:
         yield batch
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a driver's error message (drivers add context lines and carets)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from datasteward.engines.base import Column, Engine, QueryError, Rows
+from datasteward.engines.base import Column, Engine, QueryError, Rows, first_line
 from datasteward.errors import SourceError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class DuckDBEngine(Engine):
                 self.connection = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as error:
             raise SourceError(
-                f"source {label!r}: cannot open {path}: {_first_line(error)}"
+                f"source {label!r}: cannot open {path}: {first_line(error)}"
             ) from None
         # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output.
         self.connection.execute("SET enable_progress_bar = false")
@@ -73,7 +73,7 @@ class DuckDBEngine(Engine):
         try:
             return self.connection.sql(self.to_sql(query)).to_arrow_reader(batch_rows)
         except duckdb.Error as error:
-            raise QueryError(_first_line(error)) from None
+            raise QueryError(first_line(error)) from None
 
     def close(self) -> None:
         self.connection.close()
@@ -124,7 +124,7 @@ class DuckDBEngine(Engine):
             )
         except duckdb.Error as error:
             raise SourceError(
-                f"source {self.label!r}: cannot write {table.sql('duckdb')}: {_first_line(error)}"
+                f"source {self.label!r}: cannot write {table.sql('duckdb')}: {first_line(error)}"
             ) from None
 
     def execute_in_transaction(self, statements: Sequence[exp.Expr]) -> list[int]:
@@ -143,7 +143,7 @@ class DuckDBEngine(Engine):
                 raise
         except duckdb.Error as error:
             raise SourceError(
-                f"source {self.label!r}: the change was rolled back: {_first_line(error)}"
+                f"source {self.label!r}: the change was rolled back: {first_line(error)}"
             ) from None
         return counts
 
@@ -168,7 +168,7 @@ class DuckDBEngine(Engine):
             except duckdb.Error as error:
                 raise SourceError(
                     f"source {self.label!r}: cannot open {self.path} for writing: "
-                    f"{_first_line(error)}",
+                    f"{first_line(error)}",
                     hint="another process may have the DuckDB file open",
                 ) from None
             self.connection.execute("SET enable_progress_bar = false")
@@ -181,20 +181,16 @@ class DuckDBEngine(Engine):
             return self.connection.execute(self.to_sql(query))
         except (duckdb.IOException, duckdb.CatalogException) as error:
             if source_problem:
-                raise SourceError(f"source {self.label!r}: {_first_line(error)}") from None
-            raise QueryError(_first_line(error)) from None
+                raise SourceError(f"source {self.label!r}: {first_line(error)}") from None
+            raise QueryError(first_line(error)) from None
         except duckdb.Error as error:
-            raise QueryError(_first_line(error)) from None
+            raise QueryError(first_line(error)) from None
 
 
 def _affected(result: Any) -> int:
     """Rows a DML statement changed: DuckDB answers with one row holding the count."""
     row = result.fetchone() if result.description else None
     return int(row[0]) if row and isinstance(row[0], int) else 0
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _write_duckdb(

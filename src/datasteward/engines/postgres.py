@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
-from datasteward.engines.base import Column, Engine, QueryError, Rows, batched
+from datasteward.engines.base import Column, Engine, QueryError, Rows, batched, first_line
 from datasteward.engines.duckdb import table_relation
 from datasteward.errors import SourceError
 
@@ -62,7 +62,7 @@ class PostgresEngine(Engine):
                 f"source {self.label!r}: table {relation.sql('postgres')} not found"
             ) from None
         except psycopg.Error as error:
-            raise SourceError(f"source {self.label!r}: {_first_line(error)}") from None
+            raise SourceError(f"source {self.label!r}: {first_line(error)}") from None
         columns = []
         for description in cursor.description or []:
             info = types.get(description.type_code)
@@ -84,7 +84,7 @@ class PostgresEngine(Engine):
             rows = cursor.stream(self.to_sql(query), size=min(batch_rows, 10_000))
             first_rows = next(batched(rows, batch_rows), [])
         except psycopg.Error as error:
-            raise QueryError(_first_line(error)) from None
+            raise QueryError(first_line(error)) from None
         schema, converters = arrow_schema(cursor.description or [], shapes)
 
         def to_batch(chunk: list[Any]) -> pa.RecordBatch:
@@ -118,7 +118,7 @@ class PostgresEngine(Engine):
         try:
             cursor = self.connection.execute(self.to_sql(exp.select("*").from_(source).limit(0)))
         except psycopg.Error as error:
-            raise QueryError(_first_line(error)) from None
+            raise QueryError(first_line(error)) from None
         names = [
             d.name
             for d in cursor.description or []
@@ -179,7 +179,7 @@ class PostgresEngine(Engine):
                 before_commit()
         except psycopg.Error as error:
             raise SourceError(
-                f"source {self.label!r}: cannot write {name}: {_first_line(error)}"
+                f"source {self.label!r}: cannot write {name}: {first_line(error)}"
             ) from None
         return written
 
@@ -197,7 +197,7 @@ class PostgresEngine(Engine):
                     counts.append(max(cursor.rowcount, 0))
         except psycopg.Error as error:
             raise SourceError(
-                f"source {self.label!r}: the change was rolled back: {_first_line(error)}"
+                f"source {self.label!r}: the change was rolled back: {first_line(error)}"
             ) from None
         return counts
 
@@ -236,9 +236,9 @@ class PostgresEngine(Engine):
         try:
             return self.connection.execute(self.to_sql(query))
         except psycopg.OperationalError as error:
-            raise SourceError(f"source {self.label!r}: {_first_line(error)}") from None
+            raise SourceError(f"source {self.label!r}: {first_line(error)}") from None
         except psycopg.Error as error:
-            raise QueryError(_first_line(error)) from None
+            raise QueryError(first_line(error)) from None
 
 
 def arrow_schema(
@@ -292,8 +292,3 @@ def arrow_schema(
         fields.append(pa.field(column.name, arrow_type))
         converters.append(convert)
     return pa.schema(fields), converters
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -1,6 +1,11 @@
 """The backup service: snapshots (full and delta), restore, verify and retention."""
 
-from datasteward.services.backup.catalog import find_snapshot, open_repository, snapshots
+from datasteward.services.backup.catalog import (
+    find_snapshot,
+    open_repository,
+    snapshot_by_reference,
+    snapshots,
+)
 from datasteward.services.backup.create import BackupProgress, backup_dataset
 from datasteward.services.backup.manifest import Manifest
 from datasteward.services.backup.restore import RestoreResult, restore_snapshot
@@ -13,5 +18,6 @@ __all__ = [
     "find_snapshot",
     "open_repository",
     "restore_snapshot",
+    "snapshot_by_reference",
     "snapshots",
 ]

@@ -13,7 +13,14 @@ if TYPE_CHECKING:
     from datasteward.config.models import Project
     from datasteward.repository import Repository
 
-__all__ = ["chain_of", "find_snapshot", "latest", "open_repository", "snapshots"]
+__all__ = [
+    "chain_of",
+    "find_snapshot",
+    "latest",
+    "open_repository",
+    "snapshot_by_reference",
+    "snapshots",
+]
 
 
 def open_repository(project: Project, *, create: bool = True) -> Repository:
@@ -131,3 +138,17 @@ def _choose(
             )
         return good[-1]
     return candidates[-1]
+
+
+def snapshot_by_reference(repository: Repository, dataset: str, reference: str) -> Manifest:
+    """A snapshot named the way users write it: ``last_snapshot``, a time (the latest at or
+    before it), or a snapshot id or unique prefix."""
+    from datasteward.services.times import parse_timestamp
+
+    if reference == "last_snapshot":
+        return find_snapshot(repository, dataset)
+    try:
+        moment = parse_timestamp(reference)
+    except ValueError:
+        return find_snapshot(repository, dataset, snapshot_id=reference)
+    return find_snapshot(repository, dataset, at=moment)

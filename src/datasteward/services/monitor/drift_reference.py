@@ -43,18 +43,11 @@ class ReferenceLoader:
         return self._cache[key]
 
     def _snapshot_id(self, dataset: str, reference: str) -> str:
-        from datasteward.services.backup import find_snapshot, open_repository
-        from datasteward.services.times import parse_timestamp
+        from datasteward.services.backup import open_repository, snapshot_by_reference
 
         try:
             repository = open_repository(self.project, create=False)
-            if reference == "last_snapshot":
-                return find_snapshot(repository, dataset).id
-            try:
-                moment = parse_timestamp(reference)
-            except ValueError:
-                return find_snapshot(repository, dataset, snapshot_id=reference).id
-            return find_snapshot(repository, dataset, at=moment).id
+            return snapshot_by_reference(repository, dataset, reference).id
         except StewardError as error:
             raise CheckDefinitionError(f"no drift reference: {error}") from None
 

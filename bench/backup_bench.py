@@ -68,6 +68,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from child_process import Sample, steward_command
+from child_process import measure as measure_child
+
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
 GENERATOR_VERSION = 1  # bump when the generated data changes, so caches are rebuilt
@@ -353,52 +356,13 @@ def apply_change(project: Project) -> None:
 
 # -- running and measuring children -----------------------------------------------------
 
-# Spawns argv[2:], waits for it, writes "seconds max_rss_kib cpu_seconds exit_code" to argv[1]. A
-# small launcher of its own, because a child's ru_maxrss starts at the size of the process
-# that spawned it, and this benchmark's process grows (DuckDB) while it prepares data.
-LAUNCHER = """\
-import os, sys, time
-start = time.perf_counter()
-pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - start
-with open(sys.argv[1], "w") as out:
-    cpu = usage.ru_utime + usage.ru_stime
-    out.write(f"{seconds} {usage.ru_maxrss} {cpu} {os.waitstatus_to_exitcode(status)}")
-"""
-
-
-@dataclass(frozen=True)
-class Sample:
-    seconds: float
-    peak_bytes: int
-    cpu_seconds: float  # user + system, all threads
-    stdout: str
-
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> Sample:
-    """Run ``argv`` to completion under the launcher: times, peak RSS and stdout."""
-    report = cwd / "measure.txt"
-    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
-        launcher = [sys.executable, "-c", LAUNCHER, str(report), *argv]
-        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=err, env=env, check=True)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    seconds, rss_kib, cpu, code = report.read_text().split()
-    report.unlink()
-    if int(code) != 0:
-        sys.exit(f"{shlex.join(argv)} exited {code}:\n{stderr}")
-    return Sample(float(seconds), int(rss_kib) * 1024, float(cpu), stdout)
-
-
-def steward_command() -> str:
-    """The ``steward`` script of this interpreter's environment (else the one on PATH)."""
-    beside = Path(sys.executable).with_name("steward")
-    found = str(beside) if beside.exists() else shutil.which("steward")
-    if found is None:
-        sys.exit("steward is installed neither next to this python nor on PATH")
-    return found
+    """Run ``argv`` to completion under the launcher; a failure ends the benchmark."""
+    sample = measure_child(argv, cwd, env)
+    if sample.exit_code != 0:
+        sys.exit(f"{shlex.join(argv)} exited {sample.exit_code}:\n{sample.stderr}")
+    return sample
 
 
 @dataclass

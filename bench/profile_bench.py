@@ -35,13 +35,14 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from child_process import Sample, measure
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -97,27 +98,6 @@ for name, stats in description.variables.items():
 print(json.dumps(out))
 """
 
-# Spawns argv[2:], waits for it and writes its wall time, CPU time, peak RSS in KiB and exit
-# code to argv[1]: a child's ru_maxrss starts at the size of the process that spawned it.
-LAUNCHER = """\
-import os, sys, time
-start = time.perf_counter()
-pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - start
-with open(sys.argv[1], "w") as out:
-    cpu = usage.ru_utime + usage.ru_stime
-    out.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
-"""
-
-
-@dataclass(frozen=True)
-class Sample:
-    seconds: float
-    cpu_seconds: float
-    peak_bytes: int
-    stdout: str
-
 
 @dataclass
 class Contender:
@@ -126,17 +106,9 @@ class Contender:
     samples: list[Sample] = field(default_factory=list)
 
     def run(self, cwd: Path) -> Sample:
-        report = cwd / "measure.txt"
-        with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
-            launcher = [sys.executable, "-c", LAUNCHER, str(report), *self.argv]
-            subprocess.run(launcher, cwd=cwd, stdout=out, stderr=err, check=True)
-            out.seek(0)
-            err.seek(0)
-            stdout, stderr = out.read().decode(), err.read().decode()
-        seconds, cpu, rss_kib, code = report.read_text().split()
-        if int(code) != 0:
-            sys.exit(f"{self.name} exited {code}:\n{stderr[-3000:]}")
-        sample = Sample(float(seconds), float(cpu), int(rss_kib) * 1024, stdout)
+        sample = measure(self.argv, cwd)
+        if sample.exit_code != 0:
+            sys.exit(f"{self.name} exited {sample.exit_code}:\n{sample.stderr[-3000:]}")
         self.samples.append(sample)
         return sample
 

@@ -41,7 +41,6 @@ import platform
 import shlex
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -52,6 +51,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from child_process import Sample, measure, steward_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -520,54 +521,6 @@ def load_postgres(url: str, data: Dataset, workdir: Path) -> str:
 
 
 # -- running and measuring children -----------------------------------------------------
-
-# Spawns argv[2:], waits for it and writes its wall time, CPU time (user + system), peak
-# RSS in KiB and exit code to argv[1]. A small
-# launcher of its own, because a child's ru_maxrss starts at the size of the process that
-# spawned it, and this benchmark's process grows (DuckDB, psycopg) while it prepares data.
-LAUNCHER = """\
-import os, sys, time
-start = time.perf_counter()
-pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - start
-with open(sys.argv[1], "w") as out:
-    cpu = usage.ru_utime + usage.ru_stime
-    out.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
-"""
-
-
-@dataclass(frozen=True)
-class Sample:
-    seconds: float
-    cpu_seconds: float
-    peak_bytes: int
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-def measure(argv: list[str], cwd: Path) -> Sample:
-    """Run ``argv`` to completion under the launcher: wall time, peak RSS and output."""
-    report = cwd / "measure.txt"
-    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
-        launcher = [sys.executable, "-c", LAUNCHER, str(report), *argv]
-        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=err, check=True)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    seconds, cpu, rss_kib, code = report.read_text().split()
-    report.unlink()
-    return Sample(float(seconds), float(cpu), int(rss_kib) * 1024, int(code), stdout, stderr)
-
-
-def steward_command() -> str:
-    """The ``steward`` script of this interpreter's environment (else the one on PATH)."""
-    beside = Path(sys.executable).with_name("steward")
-    found = str(beside) if beside.exists() else shutil.which("steward")
-    if found is None:
-        sys.exit("steward is installed neither next to this python nor on PATH")
-    return found
 
 
 @dataclass

@@ -1,0 +1,64 @@
+"""Running a benchmark's contenders as child processes and reading what they cost.
+
+Shared by the ``*_bench.py`` scripts next to this file (they run as ``python bench/x.py``,
+so this folder is on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Spawns argv[2:], waits for it and writes its wall time, CPU time (user + system, all
+# threads), peak RSS in KiB and exit code to argv[1]. A small launcher of its own, because
+# a child's ru_maxrss starts at the size of the process that spawned it, and a benchmark's
+# own process grows (DuckDB, psycopg) while it prepares data.
+LAUNCHER = """\
+import os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{seconds} {cpu} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One measured run of a child process."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_bytes: int
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run ``argv`` to completion under the launcher: times, peak RSS, exit code, output."""
+    report = cwd / "measure.txt"
+    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err:
+        launcher = [sys.executable, "-c", LAUNCHER, str(report), *argv]
+        subprocess.run(launcher, cwd=cwd, stdout=out, stderr=err, env=env, check=True)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    seconds, cpu, rss_kib, code = report.read_text().split()
+    report.unlink()
+    return Sample(float(seconds), float(cpu), int(rss_kib) * 1024, int(code), stdout, stderr)
+
+
+def steward_command() -> str:
+    """The ``steward`` script of this interpreter's environment (else the one on PATH)."""
+    beside = Path(sys.executable).with_name("steward")
+    found = str(beside) if beside.exists() else shutil.which("steward")
+    if found is None:
+        sys.exit("steward is installed neither next to this python nor on PATH")
+    return found

@@ -7,22 +7,43 @@ snapshot and its deltas can be checked against the data it was taken from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
+    from sqlglot import exp
 
-__all__ = ["Fingerprint", "quoted", "row_hash_sql"]
+    from datasteward.engines.base import Engine
+
+__all__ = [
+    "ROW_HASH",
+    "Fingerprint",
+    "HashedStream",
+    "fingerprint_value",
+    "hashed_stream",
+    "quoted",
+    "row_hash",
+    "row_hash_sql",
+]
+
+# The name of the engine-side row hash column (the same expression as a row's first
+# identity in scratch tables); unusual enough not to meet a user's column.
+ROW_HASH = "steward_h1"
+
+
+def row_hash(columns: list[str], alias: str = "") -> exp.Expr:
+    """DuckDB's hash over every column, in column order."""
+    from sqlglot import exp
+
+    values: list[exp.Expr] = [exp.column(c, table=alias or None, quoted=True) for c in columns]
+    return exp.Anonymous(this="hash", expressions=values or [exp.Literal.number(1)])
 
 
 def row_hash_sql(columns: list[str], alias: str = "") -> str:
-    """DuckDB's hash over every column, in column order (identifiers quoted by SQLGlot)."""
-    from sqlglot import exp
-
-    values = [exp.column(c, table=alias or None, quoted=True) for c in columns]
-    call = exp.Anonymous(this="hash", expressions=values or [exp.Literal.number(1)])
-    return call.sql("duckdb")
+    """``row_hash`` rendered for DuckDB (identifiers quoted by SQLGlot)."""
+    return row_hash(columns, alias).sql("duckdb")
 
 
 def quoted(name: str) -> str:
@@ -35,10 +56,23 @@ def quoted(name: str) -> str:
 class Fingerprint:
     """Accumulates count and hash sum over Arrow batches or a scratch table."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self.connection = connection
+    def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
+        self._connection = connection
         self.rows = 0
         self.total = 0
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB that hashes batches (an in-memory one, opened when first needed)."""
+        if self._connection is None:
+            import duckdb
+
+            self._connection = duckdb.connect()
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
     def add_batch(self, batch: pa.RecordBatch) -> None:
         self.connection.register("fingerprint_batch", batch)
@@ -48,6 +82,22 @@ class Fingerprint:
             )
         finally:
             self.connection.unregister("fingerprint_batch")
+
+    def add(self, rows: int, total: int) -> None:
+        """Add rows whose count and hash sum were computed elsewhere."""
+        self.rows += rows
+        self.total = (self.total + total) % (1 << 128)
+
+    def add_hashes(self, hashes: pa.Array | pa.ChunkedArray) -> None:
+        """Add rows whose row hashes (uint64) were computed already (exactly, mod 2**128)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Summed as high and low 32-bit halves: neither sum can overflow 64 bits.
+        high = pc.sum(pc.shift_right(hashes, pa.scalar(32, pa.uint64()))).as_py() or 0
+        low = pc.sum(pc.bit_wise_and(hashes, pa.scalar(0xFFFFFFFF, pa.uint64()))).as_py() or 0
+        self.rows += len(hashes)
+        self.total = (self.total + (high << 32) + low) % (1 << 128)
 
     def add_table(self, table: str, columns: list[str]) -> None:
         self._add(f"SELECT count(*), sum({row_hash_sql(columns)}::HUGEINT) FROM {quoted(table)}")
@@ -68,4 +118,60 @@ class Fingerprint:
 
     @property
     def value(self) -> str:
-        return f"rows={self.rows};hashsum={self.total:032x}"
+        return fingerprint_value(self.rows, self.total)
+
+
+def fingerprint_value(rows: int, total: int) -> str:
+    """The fingerprint as manifests record it: row count and hash sum (mod 2**128)."""
+    return f"rows={rows};hashsum={total % (1 << 128):032x}"
+
+
+class HashedStream:
+    """A dataset's rows as Arrow batches of ``schema``, fingerprinted as they pass."""
+
+    def __init__(self, reader: pa.RecordBatchReader, fingerprint: Fingerprint, hashed: bool):
+        self.reader = reader
+        self.fingerprint = fingerprint
+        self.hashed = hashed  # the engine computes the row hash as the last column
+        self.schema: pa.Schema = (
+            reader.schema.remove(len(reader.schema) - 1) if hashed else reader.schema
+        )
+
+    def batches(self, *, fingerprint: bool = True) -> Iterator[pa.RecordBatch]:
+        """The rows (without the hash column); ``fingerprint`` False skips the hashing."""
+        for batch in self.reader:
+            if self.hashed:
+                if fingerprint:
+                    self.fingerprint.add_hashes(batch.column(batch.num_columns - 1))
+                batch = batch.drop_columns([ROW_HASH])
+            elif fingerprint:
+                self.fingerprint.add_batch(batch)
+            yield batch
+
+
+def hashed_stream(engine: Engine, relation: exp.Expr, fingerprint: Fingerprint) -> HashedStream:
+    """Stream every row of ``relation``; the engine hashes the rows when it can do so exactly."""
+    from sqlglot import exp
+
+    plain = exp.select("*").from_(relation.copy())
+    if engine.dialect == "duckdb":
+        schema = engine.stream(plain.copy().limit(0)).schema
+        if ROW_HASH not in schema.names and _same_types(engine, relation, schema, fingerprint):
+            query = plain.select(row_hash(schema.names).as_(ROW_HASH, quoted=True))
+            return HashedStream(engine.stream(query), fingerprint, hashed=True)
+    return HashedStream(engine.stream(plain), fingerprint, hashed=False)
+
+
+def _same_types(
+    engine: Engine, relation: exp.Expr, schema: pa.Schema, fingerprint: Fingerprint
+) -> bool:
+    """Whether DuckDB reads the streamed Arrow columns back as the engine's own types."""
+    import pyarrow as pa
+
+    fingerprint.connection.register("steward_types", pa.Table.from_batches([], schema=schema))
+    try:
+        result = fingerprint.connection.execute("SELECT * FROM steward_types")
+        arrow_types = [str(d[1]) for d in result.description or []]
+    finally:
+        fingerprint.connection.unregister("steward_types")
+    return arrow_types == [column.type for column in engine.columns(relation)]

@@ -7,6 +7,7 @@ snapshot and its deltas can be checked against the data it was taken from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -155,23 +156,20 @@ def hashed_stream(engine: Engine, relation: exp.Expr, fingerprint: Fingerprint) 
 
     plain = exp.select("*").from_(relation.copy())
     if engine.dialect == "duckdb":
-        schema = engine.stream(plain.copy().limit(0)).schema
-        if ROW_HASH not in schema.names and _same_types(engine, relation, schema, fingerprint):
-            query = plain.select(row_hash(schema.names).as_(ROW_HASH, quoted=True))
+        columns = engine.columns(relation)
+        names = [column.name for column in columns]
+        if ROW_HASH not in names and all(_ROUND_TRIPS.fullmatch(c.type) for c in columns):
+            query = plain.select(row_hash(names).as_(ROW_HASH, quoted=True))
             return HashedStream(engine.stream(query), fingerprint, hashed=True)
     return HashedStream(engine.stream(plain), fingerprint, hashed=False)
 
 
-def _same_types(
-    engine: Engine, relation: exp.Expr, schema: pa.Schema, fingerprint: Fingerprint
-) -> bool:
-    """Whether DuckDB reads the streamed Arrow columns back as the engine's own types."""
-    import pyarrow as pa
-
-    fingerprint.connection.register("steward_types", pa.Table.from_batches([], schema=schema))
-    try:
-        result = fingerprint.connection.execute("SELECT * FROM steward_types")
-        arrow_types = [str(d[1]) for d in result.description or []]
-    finally:
-        fingerprint.connection.unregister("steward_types")
-    return arrow_types == [column.type for column in engine.columns(relation)]
+# DuckDB types that leave DuckDB as Arrow and come back as the same type and value, so
+# DuckDB's hash of the source row equals its hash of the streamed row. (Others, such as
+# HUGEINT, UUID, ENUM, INTERVAL or nested types, come back as another type: their rows are
+# hashed from the Arrow batches instead.) Checked against every source by the tests.
+_ROUND_TRIPS = re.compile(
+    r"BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT"
+    r"|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|VARCHAR|BLOB|DATE|TIME|TIMESTAMP"
+    r"|TIMESTAMP WITH TIME ZONE"
+)

@@ -99,12 +99,15 @@ def backup_dataset(
     own_pool = pool is None
     sources = pool or SourcePool(project)
     fingerprint = Fingerprint()
+    # The store (and SQLAlchemy, 0.1-0.3 s to import) is opened on a thread of its own,
+    # while the rows stream: the manifest needs the quality status only at the end.
+    lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steward-quality")
     try:
+        quality = lookup.submit(latest_quality, project, dataset)
         with repository.writer_lock(purpose=f"backup {dataset}"):
             ref = sources.dataset(dataset)
             stream = hashed_stream(ref.engine, ref.relation, fingerprint)
             previous = latest(repository, dataset)
-            quality, quality_run = latest_quality(project, dataset)
             draft = _Draft(
                 id=new_snapshot_id(datetime.now(UTC)),
                 dataset=dataset,
@@ -112,7 +115,6 @@ def backup_dataset(
                 key=list(project.datasets[dataset].key),
                 tags=list(tags),
                 quality=quality,
-                quality_run=quality_run,
             )
             target = int(project.backups.chunk_mib * 1024 * 1024)
             delta_possible = (
@@ -135,6 +137,7 @@ def backup_dataset(
             repository.write_manifest(manifest.id, manifest.to_dict())
             return manifest
     finally:
+        lookup.shutdown(wait=True)
         fingerprint.close()
         if own_pool:
             sources.close()
@@ -147,10 +150,10 @@ class _Draft:
     source: str
     key: list[str]
     tags: list[str]
-    quality: str
-    quality_run: str | None
+    quality: Future[tuple[str, str | None]]  # pass/fail/unknown and the scan's run id
 
     def manifest(self, schema: pa.Schema, **fields: object) -> Manifest:
+        quality, quality_run = self.quality.result()
         return Manifest(
             id=self.id,
             dataset=self.dataset,
@@ -159,8 +162,8 @@ class _Draft:
             schema=encode_schema(schema),
             key=self.key,
             tags=self.tags,
-            quality=self.quality,
-            quality_run=self.quality_run,
+            quality=quality,
+            quality_run=quality_run,
             **fields,  # type: ignore[arg-type]
         )
 

@@ -14,14 +14,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from datasteward.services.backup.codec import decode_chunk
-from datasteward.services.backup.fingerprint import row_hash_sql
+from datasteward.services.backup.fingerprint import Fingerprint, row_hash_sql
 
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
     from datasteward.repository import Repository
-    from datasteward.services.backup.fingerprint import Fingerprint
 
 __all__ = ["chunk_batches"]
 
@@ -88,15 +87,19 @@ class _Hashers:
             import duckdb
 
             connection = self._local.connection = duckdb.connect()
+            connection.execute("SET threads = 1")  # one per reading thread already
             with self._lock:
                 self._connections.append(connection)
         connection.register("steward_chunk", batch)
         try:
-            query = f"SELECT sum({row_hash_sql(batch.schema.names)}::HUGEINT) FROM steward_chunk"
-            total = connection.execute(query).fetchall()[0][0]
+            query = f"SELECT {row_hash_sql(batch.schema.names)} FROM steward_chunk"
+            hashes = connection.sql(query).to_arrow_table().column(0)
         finally:
             connection.unregister("steward_chunk")
-        return int(total or 0)
+        total = Fingerprint()
+        for piece in hashes.chunks:
+            total.add_hashes(piece)
+        return total.total
 
     def close(self) -> None:
         for connection in self._connections:

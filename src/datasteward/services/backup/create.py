@@ -50,13 +50,14 @@ class ChunkWriter:
     At most a few chunks are in flight, so memory stays bounded by the chunk size.
     """
 
-    def __init__(self, repository: Repository, workers: int = 2) -> None:
+    def __init__(self, repository: Repository, workers: int = 3) -> None:
         self.repository = repository
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-chunk")
         self.pending: deque[Future[ChunkRef]] = deque()
         self.ids: list[str] = []
         self.stored = 0
-        self.limit = workers * 2
+        # Three threads on two cores: one can wait for fsync while two compress.
+        self.limit = workers + 1
 
     def submit(self, batch: pa.RecordBatch) -> None:
         self.pending.append(self.pool.submit(self._store, batch))

@@ -56,8 +56,9 @@ class ChunkWriter:
         self.pending: deque[Future[ChunkRef]] = deque()
         self.ids: list[str] = []
         self.stored = 0
-        # Three threads on two cores: one can wait for fsync while two compress.
-        self.limit = workers + 1
+        # Three threads on two cores: one can wait for fsync while two compress. No chunk
+        # waits for a free thread: more in flight would cost memory for nothing.
+        self.limit = workers
 
     def submit(self, batch: pa.RecordBatch) -> None:
         self.pending.append(self.pool.submit(self._store, batch))

@@ -30,8 +30,8 @@ __all__ = ["COUNT", "H1", "H2", "RANK", "Scratch", "identity_sql"]
 # not to meet a user's column. H1 is the fingerprint's row hash.
 H1, H2, COUNT, RANK = ROW_HASH, "steward_h2", "steward_n", "steward_rank"
 
-# The scratch spills beyond this; with the source engine's and Python's own memory, a delta
-# of a 5M-row table peaked at about 550 MB here (650-800 MB with 256-384 MB).
+# The scratch spills beyond this. With the source engine's DuckDB and Python beside it, a
+# delta of a 5M-row table peaked at 610-680 MB here (780-800 MB with 256-384 MB).
 MEMORY_LIMIT = "160MB"
 
 

@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING
 from datasteward.errors import UsageError
 from datasteward.services.backup.catalog import chain_of, open_repository
 from datasteward.services.backup.chunks import chunk_batches
-from datasteward.services.backup.fingerprint import Fingerprint, quoted, row_hash
+from datasteward.services.backup.fingerprint import Fingerprint, quoted
 from datasteward.services.backup.scratch import H1, Scratch
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from sqlglot import exp
 
     from datasteward.config.models import Project
-    from datasteward.engines.base import Engine
     from datasteward.repository import Repository
     from datasteward.services.backup.manifest import Manifest
 
@@ -55,15 +53,13 @@ class SnapshotStream:
         self._scratch: Scratch | None = None
         self._fingerprint = Fingerprint(None)
 
-    def batches(self, *, hashed_later: bool = False) -> Iterator[pa.RecordBatch]:
-        """The rows; ``hashed_later``: a full snapshot's rows are not hashed as they are
-        read, because ``verify_table`` will hash them where they were written."""
+    def batches(self) -> Iterator[pa.RecordBatch]:
         if len(self.chain) == 1:
             yield from chunk_batches(
                 self.repository,
                 self.manifest.data_chunks,
                 self.schema,
-                fingerprint=None if hashed_later else self._fingerprint,
+                fingerprint=self._fingerprint,
             )
             return
         self._scratch = Scratch()
@@ -76,18 +72,6 @@ class SnapshotStream:
         columns = ", ".join(quoted(c) for c in self.schema.names)
         for batch in self._scratch.stream(f"SELECT {columns} FROM snapshot"):
             yield batch.cast(self.schema)
-
-    def verify_table(self, engine: Engine, table: exp.Table) -> None:
-        """``verify``, hashing the rows of ``table``: a table DuckDB created from the Arrow
-        schema holds the very values, of the very types, that hashing each batch sees."""
-        from sqlglot import exp
-
-        if len(self.chain) == 1:
-            total = exp.Sum(this=exp.cast(row_hash(self.schema.names), "HUGEINT"))
-            query = exp.select(exp.Count(this=exp.Star()), total).from_(table.copy())
-            rows, hash_sum = engine.fetch(query).rows[0]
-            self._fingerprint.add(int(rows or 0), int(hash_sum or 0))
-        self.verify()
 
     def verify(self) -> None:
         from datasteward.repository import RepositoryCorrupt
@@ -140,32 +124,11 @@ def restore_snapshot(
                 before_commit=stream.verify,
             )
             return RestoreResult(manifest.id, rows, str(to_path))
-        from datasteward.engines.duckdb import table_relation
-
         safety = take_safety_snapshot() if replace and take_safety_snapshot else None
         with SourcePool(project) as pool:
             engine = pool.engine(dataset.source)
-            if to_table is not None and _creates_duckdb_table(engine):
-                # Hashed once in the new table inside the transaction (one parallel scan)
-                # instead of chunk by chunk on the reading threads.
-                table = table_relation(to_table)
-                rows = engine.write(
-                    dataset,
-                    to_table,
-                    stream.schema,
-                    stream.batches(hashed_later=True),
-                    before_commit=lambda: stream.verify_table(engine, table),
-                )
-            else:
-                rows = engine.write(
-                    dataset, to_table, stream.schema, stream.batches(), before_commit=stream.verify
-                )
+            rows = engine.write(
+                dataset, to_table, stream.schema, stream.batches(), before_commit=stream.verify
+            )
         target = to_table or f"{manifest.dataset} (replaced)"
         return RestoreResult(manifest.id, rows, target, safety)
-
-
-def _creates_duckdb_table(engine: Engine) -> bool:
-    """Whether ``write`` to a new table creates a DuckDB table (files engines write files)."""
-    from datasteward.engines.duckdb import DuckDBEngine
-
-    return isinstance(engine, DuckDBEngine) and engine.changes_in_place

@@ -780,8 +780,8 @@ def instrumented(probe: Probe) -> Iterator[None]:
     import datasteward.repository.keys as keys
     import datasteward.repository.repository as repository
     import datasteward.repository.storage as storage
+    import datasteward.services.backup.chunks as chunks
     import datasteward.services.backup.create as create
-    import datasteward.services.backup.restore as restore
     import datasteward.services.backup.scratch as scratch
     from datasteward.services.backup.fingerprint import Fingerprint
 
@@ -829,12 +829,12 @@ def instrumented(probe: Probe) -> Iterator[None]:
         ),
     ]
     wrapped = {
-        create: [("encode_chunk", "encode (Arrow IPC)")],
-        restore: [("decode_chunk", "decode (Arrow IPC)")],
-        scratch: [("decode_chunk", "decode (Arrow IPC)")],
+        create: [("encode_chunk", "encode (Arrow IPC + zstd, worker threads)")],
+        chunks: [("decode_chunk", "decode (Arrow IPC, reader threads)")],
+        chunks._Hashers: [("hash_sum", "fingerprint (reader threads)")],
         Fingerprint: [
             ("add_batch", "fingerprint (per batch)"),
-            ("add_table", "fingerprint (scratch table)"),
+            ("add_hashes", "fingerprint (sum engine hashes)"),
         ],
         create.ChunkWriter: [("finish", "wait for chunk writers")],
         repository.Repository: [
@@ -849,8 +849,9 @@ def instrumented(probe: Probe) -> Iterator[None]:
             ("_fsync_folder", "fsync folder"),
         ],
         scratch.Scratch: [
-            ("load", "scratch load (INSERT per batch)"),
-            ("materialize", "scratch rebuild of previous snapshot"),
+            ("load", "scratch load (one statement)"),
+            ("materialize", "scratch rebuild of a snapshot"),
+            ("identity_counts", "scratch identities of previous snapshot"),
             ("close", "scratch close"),
         ],
         duckdb_engine: [("_write_duckdb", "DuckDB table write (total)")],

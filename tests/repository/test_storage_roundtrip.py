@@ -19,6 +19,7 @@ from datasteward.repository import (
     RepositoryUnavailable,
     SnapshotNotFound,
     WrongPassphrase,
+    keys,
 )
 
 from .conftest import PASSPHRASE, reopen, snapshot
@@ -198,3 +199,27 @@ def test_any_bytes_round_trip(
         manifest = {"chunks": [ref.id], "note": data.decode("latin-1")}
         repo.write_manifest(snapshot_id, manifest)
         assert repo.read_manifest(snapshot_id) == {**manifest, "id": snapshot_id}
+
+
+@pytest.mark.parametrize("size", [0, 1, 128 * 1024 - 1, 128 * 1024, 128 * 1024 + 1, 700_001])
+def test_raw_zstd_frames_decode_with_plain_zstd(size: int) -> None:
+    import zstandard
+
+    data = os.urandom(size)
+    frame = keys.raw_zstd_frame(data)
+    assert zstandard.ZstdDecompressor().decompress(frame) == data
+    assert zstandard.ZstdDecompressor().stream_reader(frame).read() == data
+    assert len(frame) - size <= 13 + 3 * (size // (128 * 1024) + 1)  # headers only
+
+
+def test_compressed_chunks_are_stored_without_a_second_pass(repo: Repository) -> None:
+    data = os.urandom(300_000)  # stands for data compressed already
+    ref = repo.put_chunk(memoryview(data), compressed=True)
+    plain = repo.put_chunk(data + b"x")
+    assert ref.size == len(data) and ref.stored - len(data) < 100
+    again = reopen(repo)
+    assert again.get_chunk(ref.id) == data
+    assert again.get_chunk(plain.id) == data + b"x"
+    assert again.check_chunk(ref.id) is None
+    # The same bytes name the same chunk however they were handed over.
+    assert repo.put_chunk(data).id == ref.id

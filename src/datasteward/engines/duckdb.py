@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 
     from datasteward.config.models import DatasetConfig
 
-__all__ = ["DuckDBEngine", "table_relation"]
+__all__ = ["ArrowSource", "DuckDBEngine", "table_relation"]
 
 
 def table_relation(name: str) -> exp.Table:
@@ -27,6 +30,87 @@ def table_relation(name: str) -> exp.Table:
     schema = exp.to_identifier(parts[-2], quoted=True) if len(parts) > 1 else None
     catalog = exp.to_identifier(parts[-3], quoted=True) if len(parts) > 2 else None
     return exp.Table(this=table, db=schema, catalog=catalog)
+
+
+class ArrowSource:
+    """Batches that one DuckDB statement reads as an Arrow stream, counted as they pass.
+
+    ``run`` pulls the batches on the calling thread (a sqlite3 connection, for one, only
+    works on the thread that opened it) and hands them to the statement, which DuckDB
+    runs on a helper thread, through a queue of two batches: memory stays bounded. An
+    exception raised while producing a batch (a damaged chunk, a lost connection) is
+    raised as itself, not wrapped in DuckDB's error.
+    """
+
+    def __init__(self, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+        self.schema = schema
+        self.batches = batches
+        self.rows = 0
+        self.bytes = 0
+
+    def run(self, connection: Any, name: str, statement: str) -> None:
+        """Execute ``statement``, in which the batches are the relation ``name``."""
+        import pyarrow as pa
+
+        handoff: queue.Queue[object] = queue.Queue(maxsize=2)
+        finished = threading.Event()
+        failure: list[BaseException] = []
+
+        def execute() -> None:
+            try:
+                connection.execute(statement)
+            except BaseException as error:  # re-raised on the calling thread
+                failure.append(error)
+            finally:
+                finished.set()
+
+        connection.register(name, pa.RecordBatchReader.from_batches(self.schema, _drain(handoff)))
+        worker = threading.Thread(target=execute, name="steward-duckdb", daemon=True)
+        worker.start()
+        try:
+            produced: object = _DONE
+            try:
+                for batch in self.batches:
+                    if not _offer(handoff, batch, finished):
+                        failure.append(RuntimeError("DuckDB stopped reading rows early"))
+                        break
+                    self.rows += batch.num_rows
+                    self.bytes += batch.nbytes
+            except BaseException as error:
+                produced = error
+                raise
+            finally:
+                _offer(handoff, produced, finished)
+                worker.join()
+        finally:
+            with contextlib.suppress(Exception):  # gone with a rolled-back transaction
+                connection.unregister(name)
+        if failure:
+            raise failure[0]  # the statement's own error comes first
+
+
+_DONE = object()
+
+
+def _offer(handoff: queue.Queue[object], item: object, finished: threading.Event) -> bool:
+    """Put ``item`` in the queue unless the statement has ended (then it never reads it)."""
+    while not finished.is_set():
+        try:
+            handoff.put(item, timeout=0.05)
+        except queue.Full:
+            continue
+        return True
+    return False
+
+
+def _drain(handoff: queue.Queue[object]) -> Iterator[pa.RecordBatch]:
+    while True:
+        item = handoff.get()
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise RuntimeError("the rows could not be read")  # the caller raises ``item``
+        yield item  # type: ignore[misc]
 
 
 class DuckDBEngine(Engine):
@@ -202,30 +286,32 @@ def _write_duckdb(
     create: bool,
     before_commit: Callable[[], None],
 ) -> int:
-    """Rows into a DuckDB table inside one transaction (shared by DuckDB engines)."""
+    """Rows into a DuckDB table inside one transaction (shared by DuckDB engines).
+
+    One ``INSERT … SELECT`` streams every batch: DuckDB writes the rows out as they come
+    (an ``INSERT`` per batch kept them all in memory until ``COMMIT``)."""
+    import pyarrow as pa
 
     name = table.sql("duckdb")
-    written = 0
+    source = ArrowSource(schema, batches)
     connection.execute("BEGIN TRANSACTION")
     try:
         if create:
             # DuckDB maps Arrow types itself (lists, structs, intervals, small integers).
-            import pyarrow as pa
-
             connection.register("steward_schema", pa.Table.from_batches([], schema=schema))
             connection.execute(f"CREATE TABLE {name} AS SELECT * FROM steward_schema")
             connection.unregister("steward_schema")
         else:
             connection.execute(f"DELETE FROM {name}")
         columns = ", ".join(exp.to_identifier(n, quoted=True).sql("duckdb") for n in schema.names)
-        for batch in batches:
-            connection.register("steward_rows", batch)
-            connection.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM steward_rows")
-            connection.unregister("steward_rows")
-            written += batch.num_rows
+        source.run(
+            connection,
+            "steward_rows",
+            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM steward_rows",
+        )
         before_commit()
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return written
+    return source.rows

@@ -1,11 +1,15 @@
 """The repository config, its keys, and how objects are sealed and named.
 
 Chunk ids are keyed BLAKE3 hashes of the plaintext, so in an encrypted repository an id
-says nothing about the data. Every stored object is zstd-compressed, then either encrypted
+says nothing about the data. Every stored object is a zstd frame, then either encrypted
 with AES-256-GCM (random 96-bit nonce; associated data names the object, so a chunk
 cannot be passed off as another one or as a manifest) or, without encryption, followed by
 a keyed BLAKE3 tag so damage is still detected. The master key of an encrypted repository
 is random and stored wrapped by a key derived from the passphrase with argon2id.
+
+Data that is compressed already (chunks are Arrow IPC with zstd-compressed buffers) is
+framed as a zstd frame of raw blocks: no second compression pass, and every reader, old
+ones included, decodes it with the same zstd call.
 """
 
 from __future__ import annotations
@@ -159,13 +163,16 @@ class Codec:
         self._aead = AESGCM(keys.encryption_key) if keys.encryption_key else None
         self._local = threading.local()  # zstd contexts are not safe to share between threads
 
-    def chunk_id(self, data: bytes) -> str:
+    def chunk_id(self, data: bytes | memoryview) -> str:
         """The keyed content hash naming a chunk."""
         return blake3.blake3(data, key=self._keys.id_key).hexdigest()
 
-    def seal(self, aad: bytes, data: bytes) -> bytes:
-        """Compress, then encrypt or tag; ``aad`` names the object it will be stored as."""
-        frame = self._compressor().compress(data)
+    def seal(self, aad: bytes, data: bytes | memoryview, *, compressed: bool = False) -> bytes:
+        """Compress, then encrypt or tag; ``aad`` names the object it will be stored as.
+
+        ``compressed``: the data is compressed already, so it is framed, not compressed.
+        """
+        frame = raw_zstd_frame(data) if compressed else self._compressor().compress(data)
         if self._aead is None:
             return _PLAIN + frame + self._tag(aad, frame)
         nonce = os.urandom(_NONCE)
@@ -207,6 +214,29 @@ class Codec:
             self._local.decompressor = zstandard.ZstdDecompressor()
         decompressor: zstandard.ZstdDecompressor = self._local.decompressor
         return decompressor
+
+
+_ZSTD_MAGIC = (0xFD2FB528).to_bytes(4, "little")
+# Frame header descriptor: 8-byte content size, single segment, no checksum, no dictionary.
+_ZSTD_DESCRIPTOR = bytes([0b1110_0000])
+_ZSTD_RAW_BLOCK = 128 * 1024  # the largest block a zstd frame may hold
+
+
+def raw_zstd_frame(data: bytes | memoryview) -> bytes:
+    """``data`` as a valid zstd frame of raw (stored, uncompressed) blocks (RFC 8878)."""
+    view = memoryview(data).cast("B")
+    size = view.nbytes
+    parts: list[bytes | memoryview] = [_ZSTD_MAGIC, _ZSTD_DESCRIPTOR, size.to_bytes(8, "little")]
+    offset = 0
+    while True:
+        block = view[offset : offset + _ZSTD_RAW_BLOCK]
+        offset += block.nbytes
+        last = offset >= size
+        # Block header: bit 0 last block, bits 1-2 type (0: raw), bits 3-23 size.
+        parts.append((block.nbytes << 3 | int(last)).to_bytes(3, "little"))
+        parts.append(block)
+        if last:
+            return b"".join(parts)
 
 
 def _derive(passphrase: str, kdf: dict[str, Any]) -> bytes:

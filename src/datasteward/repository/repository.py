@@ -125,15 +125,19 @@ class Repository:
 
     # -- chunks ------------------------------------------------------------------------
 
-    def put_chunk(self, data: bytes) -> ChunkRef:
-        """Store ``data`` once under its keyed hash; ``stored`` is 0 when it was there."""
+    def put_chunk(self, data: bytes | memoryview, *, compressed: bool = False) -> ChunkRef:
+        """Store ``data`` once under its keyed hash; ``stored`` is 0 when it was there.
+
+        ``compressed``: the data is compressed already (it is stored without a second pass).
+        """
         chunk_id = self._codec.chunk_id(data)
         path = _chunk_path(chunk_id)
+        size = memoryview(data).nbytes
         if self.storage.exists(path):
-            return ChunkRef(chunk_id, len(data), 0)
-        blob = self._codec.seal(_aad("chunk", chunk_id), data)
+            return ChunkRef(chunk_id, size, 0)
+        blob = self._codec.seal(_aad("chunk", chunk_id), data, compressed=compressed)
         written = self.storage.write(path, blob, overwrite=False)
-        return ChunkRef(chunk_id, len(data), len(blob) if written else 0)
+        return ChunkRef(chunk_id, size, len(blob) if written else 0)
 
     def get_chunk(self, chunk_id: str) -> bytes:
         """The chunk's data, checked; ``RepositoryCorrupt`` when missing or damaged."""

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from datasteward.services.backup.catalog import chain_of, latest, open_repository
 from datasteward.services.backup.codec import encode_chunk, rebatch
-from datasteward.services.backup.fingerprint import Fingerprint, quoted
+from datasteward.services.backup.fingerprint import (
+    Fingerprint,
+    fingerprint_value,
+    hashed_stream,
+    quoted,
+)
 from datasteward.services.backup.manifest import Manifest, encode_schema, new_snapshot_id
-from datasteward.services.backup.scratch import COUNT, H1, H2, RANK, Scratch, identity_sql
+from datasteward.services.backup.scratch import COUNT, H1, H2, RANK, Scratch
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
@@ -42,7 +45,7 @@ class BackupProgress:
 
 
 class ChunkWriter:
-    """Compress, encrypt and store chunks on worker threads, keeping their order.
+    """Encode, compress, encrypt and store chunks on worker threads, keeping their order.
 
     At most a few chunks are in flight, so memory stays bounded by the chunk size.
     """
@@ -53,12 +56,17 @@ class ChunkWriter:
         self.pending: deque[Future[ChunkRef]] = deque()
         self.ids: list[str] = []
         self.stored = 0
-        self.limit = workers * 2
+        # One chunk waiting for a thread at most: a third thread or more chunks in flight
+        # cost 20-40 MB of peak RSS and were no faster on two CPUs (measured).
+        self.limit = workers + 1
 
     def submit(self, batch: pa.RecordBatch) -> None:
-        self.pending.append(self.pool.submit(self.repository.put_chunk, encode_chunk(batch)))
+        self.pending.append(self.pool.submit(self._store, batch))
         while len(self.pending) > self.limit:
             self._collect()
+
+    def _store(self, batch: pa.RecordBatch) -> ChunkRef:
+        return self.repository.put_chunk(encode_chunk(batch), compressed=True)
 
     def _collect(self) -> None:
         ref = self.pending.popleft().result()
@@ -92,12 +100,16 @@ def backup_dataset(
     repository = open_repository(project)
     own_pool = pool is None
     sources = pool or SourcePool(project)
+    fingerprint = Fingerprint()
+    # The store (and SQLAlchemy, 0.1-0.3 s to import) is opened on a thread of its own,
+    # while the rows stream: the manifest needs the quality status only at the end.
+    lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steward-quality")
     try:
+        quality = lookup.submit(latest_quality, project, dataset)
         with repository.writer_lock(purpose=f"backup {dataset}"):
             ref = sources.dataset(dataset)
-            reader = ref.engine.stream(exp.select("*").from_(ref.relation.copy()))
+            stream = hashed_stream(ref.engine, ref.relation, fingerprint)
             previous = latest(repository, dataset)
-            quality, quality_run = latest_quality(project, dataset)
             draft = _Draft(
                 id=new_snapshot_id(datetime.now(UTC)),
                 dataset=dataset,
@@ -105,28 +117,30 @@ def backup_dataset(
                 key=list(project.datasets[dataset].key),
                 tags=list(tags),
                 quality=quality,
-                quality_run=quality_run,
             )
             target = int(project.backups.chunk_mib * 1024 * 1024)
-            batches = _counting(reader, progress)
             delta_possible = (
                 previous is not None
                 and not force_full
                 and previous.depth + 1 < project.backups.full_every
-                and previous.arrow_schema.equals(reader.schema)
+                and previous.arrow_schema.equals(stream.schema)
             )
-            base = _rebuild_previous(repository, previous) if delta_possible else None
+            base = _previous_identities(repository, previous) if delta_possible else None
             if base is not None:
                 assert previous is not None
                 with base:
+                    batches = _counting(stream.batches(fingerprint=False), progress)
                     manifest = _delta(
-                        repository, draft, reader.schema, batches, previous, target, base
+                        repository, draft, stream.schema, batches, previous, target, base
                     )
             else:
-                manifest = _full(repository, draft, reader.schema, batches, target)
+                batches = _counting(stream.batches(), progress)
+                manifest = _full(repository, draft, stream.schema, batches, target, fingerprint)
             repository.write_manifest(manifest.id, manifest.to_dict())
             return manifest
     finally:
+        lookup.shutdown(wait=True)
+        fingerprint.close()
         if own_pool:
             sources.close()
 
@@ -138,10 +152,10 @@ class _Draft:
     source: str
     key: list[str]
     tags: list[str]
-    quality: str
-    quality_run: str | None
+    quality: Future[tuple[str, str | None]]  # pass/fail/unknown and the scan's run id
 
     def manifest(self, schema: pa.Schema, **fields: object) -> Manifest:
+        quality, quality_run = self.quality.result()
         return Manifest(
             id=self.id,
             dataset=self.dataset,
@@ -150,16 +164,16 @@ class _Draft:
             schema=encode_schema(schema),
             key=self.key,
             tags=self.tags,
-            quality=self.quality,
-            quality_run=self.quality_run,
+            quality=quality,
+            quality_run=quality_run,
             **fields,  # type: ignore[arg-type]
         )
 
 
 def _counting(
-    reader: pa.RecordBatchReader, progress: BackupProgress | None
+    batches: Iterable[pa.RecordBatch], progress: BackupProgress | None
 ) -> Iterable[pa.RecordBatch]:
-    for batch in reader:
+    for batch in batches:
         if progress and progress.on_rows:
             progress.on_rows(batch.num_rows, batch.nbytes)
         yield batch
@@ -171,20 +185,16 @@ def _full(
     schema: pa.Schema,
     batches: Iterable[pa.RecordBatch],
     target: int,
+    fingerprint: Fingerprint,
 ) -> Manifest:
-    import duckdb
-
     writer = ChunkWriter(repository)
-    fingerprint = Fingerprint(duckdb.connect())
     logical = 0
     try:
         for batch in rebatch(iter(batches), target):
-            fingerprint.add_batch(batch)
             logical += batch.nbytes
             writer.submit(batch)
     finally:
         ids = writer.finish()
-        fingerprint.connection.close()
     return draft.manifest(
         schema,
         kind="full",
@@ -196,9 +206,10 @@ def _full(
     )
 
 
-def _rebuild_previous(repository: Repository, previous: Manifest | None) -> Scratch | None:
-    """The previous snapshot rebuilt in a scratch DuckDB, or None when it cannot be (a
-    damaged chunk): then a full snapshot is taken, so damage never blocks new backups."""
+def _previous_identities(repository: Repository, previous: Manifest | None) -> Scratch | None:
+    """A scratch DuckDB holding the previous snapshot's row identities (with counts) as
+    ``previous``, or None when they cannot be read (a damaged chunk): then a full
+    snapshot is taken, so damage never blocks new backups."""
     import logging
 
     from datasteward.repository import RepositoryCorrupt
@@ -206,7 +217,7 @@ def _rebuild_previous(repository: Repository, previous: Manifest | None) -> Scra
     assert previous is not None
     scratch = Scratch()
     try:
-        scratch.materialize(repository, chain_of(repository, previous), "previous")
+        scratch.identity_counts(repository, chain_of(repository, previous), "previous")
     except RepositoryCorrupt as error:
         scratch.close()
         logging.getLogger(__name__).info("taking a full snapshot: %s", error)
@@ -223,17 +234,13 @@ def _delta(
     target: int,
     scratch: Scratch,
 ) -> Manifest:
-    columns = schema.names
-    # The scratch database already holds the previous snapshot as "previous".
-    logical = scratch.load("current", schema, batches)
-    fingerprint = Fingerprint(scratch.connection)
-    fingerprint.add_table("current", columns)
-    for name in ("current", "previous"):
-        scratch.connection.execute(
-            f"CREATE TABLE {name}_ids AS SELECT {identity_sql(columns)}, * FROM {quoted(name)}"
-        )
-        scratch.connection.execute(f"DROP TABLE {quoted(name)}")
-    deletes, upserts = _difference_sql(columns)
+    # The scratch database already holds the previous snapshot's identities as "previous";
+    # the current rows are loaded beside them, with their identities, in one statement.
+    logical = scratch.load_with_identities("current", schema, batches)
+    rows, total = scratch.connection.execute(
+        f"SELECT count(*), sum({H1}::HUGEINT) FROM current"
+    ).fetchall()[0]
+    deletes, upserts = _difference_sql(schema.names)
     writer = ChunkWriter(repository)
     delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
     stored = writer.stored
@@ -245,20 +252,21 @@ def _delta(
         kind="delta",
         parent=previous.id,
         depth=previous.depth + 1,
-        rows=fingerprint.rows,
+        rows=int(rows or 0),
         bytes=logical,
         bytes_added=stored,
         data_chunks=upsert_ids,
         delete_chunks=delete_ids,
-        fingerprint=fingerprint.value,
+        fingerprint=fingerprint_value(int(rows or 0), int(total or 0)),
     )
 
 
 def _difference_sql(columns: list[str]) -> tuple[str, str]:
-    """Queries for identities to drop (with counts) and rows to add, previous → current."""
-    counts = "SELECT {h1}, {h2}, count(*) AS {n} FROM {table} GROUP BY {h1}, {h2}"
-    previous = counts.format(h1=H1, h2=H2, n=COUNT, table="previous_ids")
-    current = counts.format(h1=H1, h2=H2, n=COUNT, table="current_ids")
+    """Queries for identities to drop (with counts) and rows to add, previous → current.
+
+    ``previous`` holds identities with counts; ``current`` holds rows with identities."""
+    previous = f"SELECT {H1}, {H2}, {COUNT} FROM previous"
+    current = f"SELECT {H1}, {H2}, count(*) AS {COUNT} FROM current GROUP BY {H1}, {H2}"
     deletes = f"""
         WITH p AS ({previous}), c AS ({current})
         SELECT p.{H1}, p.{H2}, p.{COUNT} - coalesce(c.{COUNT}, 0) AS {COUNT}
@@ -274,8 +282,8 @@ def _difference_sql(columns: list[str]) -> tuple[str, str]:
                 WHERE c.{COUNT} > coalesce(p.{COUNT}, 0)
              )
         SELECT {select} FROM (
-            SELECT current_ids.*, row_number() OVER (PARTITION BY {H1}, {H2}) AS {RANK}
-            FROM current_ids SEMI JOIN grown USING ({H1}, {H2})
+            SELECT current.*, row_number() OVER (PARTITION BY {H1}, {H2}) AS {RANK}
+            FROM current SEMI JOIN grown USING ({H1}, {H2})
         ) x JOIN grown g USING ({H1}, {H2})
         WHERE x.{RANK} <= g.extra
     """

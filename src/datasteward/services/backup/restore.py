@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from datasteward.errors import UsageError
 from datasteward.services.backup.catalog import chain_of, open_repository
-from datasteward.services.backup.codec import decode_chunk
+from datasteward.services.backup.chunks import chunk_batches
 from datasteward.services.backup.fingerprint import Fingerprint, quoted
-from datasteward.services.backup.scratch import Scratch
+from datasteward.services.backup.scratch import H1, Scratch
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
@@ -39,31 +39,35 @@ class RestoreResult:
 class SnapshotStream:
     """The rows of a snapshot as Arrow batches of its exact schema, verified at the end.
 
-    A full snapshot streams straight from its chunks; a delta is rebuilt in a scratch
-    DuckDB first. ``verify`` raises RepositoryCorrupt when the rows do not match the
-    fingerprint recorded at backup time.
+    A full snapshot streams straight from its chunks (read, decoded and hashed ahead on
+    threads); a delta is rebuilt in a scratch DuckDB first, where its rows carry their
+    hashes. ``verify`` raises RepositoryCorrupt when the rows do not match the fingerprint
+    recorded at backup time.
     """
 
     def __init__(self, repository: Repository, manifest: Manifest) -> None:
-        import duckdb
-
         self.repository = repository
         self.manifest = manifest
         self.schema: pa.Schema = manifest.arrow_schema
         self.chain = chain_of(repository, manifest)
         self._scratch: Scratch | None = None
-        self._fingerprint = Fingerprint(duckdb.connect())
+        self._fingerprint = Fingerprint(None)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if len(self.chain) == 1:
-            for chunk_id in self.manifest.data_chunks:
-                batch = decode_chunk(self.repository.get_chunk(chunk_id)).cast(self.schema)
-                self._fingerprint.add_batch(batch)
-                yield batch
+            yield from chunk_batches(
+                self.repository,
+                self.manifest.data_chunks,
+                self.schema,
+                fingerprint=self._fingerprint,
+            )
             return
         self._scratch = Scratch()
-        self._scratch.materialize(self.repository, self.chain, "snapshot")
-        self._fingerprint.add_table_in(self._scratch.connection, "snapshot", self.schema.names)
+        self._scratch.materialize(self.repository, self.chain, "snapshot", keep_identities=True)
+        rows, total = self._scratch.connection.execute(
+            f"SELECT count(*), sum({H1}::HUGEINT) FROM snapshot"
+        ).fetchall()[0]
+        self._fingerprint.add(int(rows or 0), int(total or 0))
         self.verify()
         columns = ", ".join(quoted(c) for c in self.schema.names)
         for batch in self._scratch.stream(f"SELECT {columns} FROM snapshot"):
@@ -80,7 +84,6 @@ class SnapshotStream:
             )
 
     def close(self) -> None:
-        self._fingerprint.connection.close()
         if self._scratch is not None:
             self._scratch.close()
 

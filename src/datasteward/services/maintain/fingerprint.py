@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from datasteward.services.backup.fingerprint import Fingerprint
+from datasteward.services.backup.fingerprint import Fingerprint, hashed_stream
 
 if TYPE_CHECKING:
     from datasteward.engines.base import Engine
@@ -20,12 +20,10 @@ __all__ = ["data_fingerprint"]
 
 
 def data_fingerprint(engine: Engine, relation: exp.Expr) -> str:
-    import duckdb
-
-    fingerprint = Fingerprint(duckdb.connect())
+    fingerprint = Fingerprint()
     try:
-        for batch in engine.stream(exp.select("*").from_(relation.copy())):
-            fingerprint.add_batch(batch)
+        for _ in hashed_stream(engine, relation, fingerprint).batches():
+            pass
     finally:
-        fingerprint.connection.close()
+        fingerprint.close()
     return fingerprint.value

@@ -99,6 +99,18 @@ class DuckDBEngine(Engine):
             )
         return value
 
+    max_distinct_range: ClassVar[int] = 1 << 26  # a 8 MiB bitmap per thread at most
+
+    def distinct_in_range(self, value: exp.Expr, low: int, high: int) -> exp.Expr | None:
+        bitmap = exp.Anonymous(
+            this="bitstring_agg",
+            expressions=[value, exp.Literal.number(low), exp.Literal.number(high)],
+        )
+        return exp.Anonymous(this="bit_count", expressions=[bitmap])
+
+    def hash(self, values: Sequence[exp.Expr]) -> exp.Expr | None:
+        return exp.Anonymous(this="hash", expressions=list(values))
+
     def write(
         self,
         dataset: DatasetConfig,

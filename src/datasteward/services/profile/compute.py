@@ -28,6 +28,7 @@ from datasteward.services.profile.model import (
     SampleSize,
     ValueCount,
 )
+from datasteward.services.profile.proofs import unique_by_range
 from datasteward.services.profile.queries import (
     ProfiledColumn,
     basics_query,
@@ -200,6 +201,7 @@ class _Profiler:
     ) -> list[ColumnProfile]:
         self.progress("computing histograms")
         bins = histograms(relation, specs, profiles, self.options.bins, self.engine)
+        unique = unique_by_range(self.engine, relation, specs, profiles)
         result = []
         for spec, profile in zip(specs, profiles, strict=True):
             self.progress(f"profiling column {spec.name}")
@@ -208,7 +210,12 @@ class _Profiler:
                 profile = replace(
                     profile, quantiles=self._sorted_quantiles(relation, spec, profile)
                 )
-            if spec.kind != "other" and not _nearly_unique(profile):
+            if spec.index in unique:
+                # Every value occurs once: that is the whole list of frequencies.
+                profile = replace(
+                    profile, distinct_count=profile.present_count, distinct_exact=True
+                )
+            elif spec.kind != "other" and not _nearly_unique(profile):
                 profile = self._values(relation, spec, profile)
             if spec.kind == "string" and profile.present_count:
                 profile = self._patterns(relation, spec, profile)

@@ -12,6 +12,7 @@ from sqlglot import exp
 from datasteward.checks.schema import type_family
 from datasteward.engines.base import Engine
 from datasteward.services.profile.model import Bin, CandidateKey, ColumnProfile, Correlation
+from datasteward.services.profile.proofs import duplicate_in_partition
 from datasteward.services.profile.queries import (
     Binning,
     ProfiledColumn,
@@ -148,6 +149,9 @@ def candidate_keys(
         if row_count > KEY_PROBE_ROWS:
             first = exp.select("*").from_(relation.copy()).limit(KEY_PROBE_ROWS)
             if engine.fetch(duplicate_probe(first.subquery("steward_first"), [a, b])).rows:
+                continue
+            # Duplicates spread over the table: each lies whole in one hash partition.
+            if duplicate_in_partition(engine, relation, [a, b]):
                 continue
         if not engine.fetch(duplicate_probe(relation, [a, b])).rows:
             keys.append(CandidateKey((a.name, b.name)))

@@ -149,6 +149,10 @@ class Engine:
         """One integer hash of several values (equal values, equal hashes; NULLs included)."""
         return None
 
+    def sample_share(self, relation: exp.Expr, share: float) -> exp.Select | None:
+        """Each row kept with probability ``share`` (0-1), repeatably, in one parallel pass."""
+        return None
+
     def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
 

@@ -111,6 +111,15 @@ class DuckDBEngine(Engine):
     def hash(self, values: Sequence[exp.Expr]) -> exp.Expr | None:
         return exp.Anonymous(this="hash", expressions=list(values))
 
+    def sample_share(self, relation: exp.Expr, share: float) -> exp.Select | None:
+        # Bernoulli runs in parallel; a reservoir over millions of rows takes one thread.
+        query = exp.select("*").from_(relation.copy())
+        percent, seed = exp.Literal.number(f"{100 * share:.6g}"), exp.Literal.number(0)
+        query.set(
+            "sample", exp.TableSample(method=exp.var("BERNOULLI"), percent=percent, seed=seed)
+        )
+        return query
+
     def write(
         self,
         dataset: DatasetConfig,

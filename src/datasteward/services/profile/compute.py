@@ -38,7 +38,12 @@ from datasteward.services.profile.queries import (
     quantile_rows_query,
     values_query,
 )
-from datasteward.services.profile.relations import candidate_keys, correlations, histograms
+from datasteward.services.profile.relations import (
+    candidate_keys,
+    correlations,
+    histograms,
+    sampled,
+)
 from datasteward.services.profile.stats import interpolate_quantiles, quantile_positions
 
 if TYPE_CHECKING:
@@ -241,14 +246,14 @@ class _Profiler:
         self, relation: exp.Expr, spec: ProfiledColumn, profile: ColumnProfile
     ) -> ColumnProfile:
         """The commonest shapes, from a sample when the values are too many to shape each."""
-        source, sampled = relation, None
+        source, sample_rows = relation, None
         distinct = profile.distinct_count or 0
         if distinct > PATTERN_VALUES and profile.row_count > PATTERN_SAMPLE_ROWS:
-            source = self.engine.sample(relation, PATTERN_SAMPLE_ROWS).subquery("steward_sample")
-            sampled = PATTERN_SAMPLE_ROWS
+            source = sampled(self.engine, relation, profile.row_count, PATTERN_SAMPLE_ROWS)
+            sample_rows = PATTERN_SAMPLE_ROWS
         query = pattern_query(self.engine, source, spec, self.options.top)
         patterns = [ValueCount(str(p), int(n)) for p, n in self.engine.fetch(query).rows]
-        return replace(profile, patterns=patterns, patterns_sample_rows=sampled)
+        return replace(profile, patterns=patterns, patterns_sample_rows=sample_rows)
 
     def _daily_rows(self, relation: exp.Expr, spec: ProfiledColumn) -> DailyRows:
         rows = self.engine.fetch(daily_rows_query(relation, spec, _MAX_DAYS + 1)).rows

@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from datasteward.engines.base import Column, Engine, QueryError
 from datasteward.errors import SourceError, UsageError
+from datasteward.services.profile.distribution import distribution_query, read_distribution
 from datasteward.services.profile.model import (
     QUANTILES,
     ColumnProfile,
@@ -36,11 +37,13 @@ from datasteward.services.profile.queries import (
     exact_distinct_query,
     pattern_query,
     quantile_rows_query,
-    values_query,
+    quantiles_query,
 )
 from datasteward.services.profile.relations import (
+    binning_for,
     candidate_keys,
     correlations,
+    histogram_of,
     histograms,
     sampled,
 )
@@ -170,8 +173,7 @@ class _Profiler:
     def _basics(
         self, relation: exp.Expr, specs: list[ProfiledColumn]
     ) -> tuple[int, list[ColumnProfile]]:
-        fractions = [f for _, f in QUANTILES]
-        query = basics_query(self.engine, relation, specs, fractions, approx=self.sketch)
+        query = basics_query(self.engine, relation, specs, approx=self.sketch)
         row = self.engine.fetch(query).as_dicts()[0]
         row_count = int(row["row_count"])
         profiles = []
@@ -194,7 +196,6 @@ class _Profiler:
                     max=high,
                     mean=_float(row.get(spec.alias("mean"))),
                     stddev=_float(row.get(spec.alias("stddev"))),
-                    quantiles=_quantiles(row.get(spec.alias("quantiles"))),
                     lengths=_lengths(row, spec) if spec.kind == "string" else None,
                 )
             )
@@ -204,24 +205,24 @@ class _Profiler:
     def _details(
         self, relation: exp.Expr, specs: list[ProfiledColumn], profiles: list[ColumnProfile]
     ) -> list[ColumnProfile]:
-        self.progress("computing histograms")
-        bins = histograms(relation, specs, profiles, self.options.bins, self.engine)
         unique = unique_by_range(self.engine, relation, specs, profiles)
+        grouped = {
+            s.index
+            for s, p in zip(specs, profiles, strict=True)
+            if s.kind != "other" and s.index not in unique and not _nearly_unique(p)
+        }
+        self.progress("computing histograms")
+        profiles = self._ungrouped_numbers(relation, specs, profiles, grouped)
         result = []
         for spec, profile in zip(specs, profiles, strict=True):
             self.progress(f"profiling column {spec.name}")
-            profile = replace(profile, histogram=bins.get(spec.index, []))
-            if spec.kind == "numeric" and not profile.quantiles and profile.present_count:
-                profile = replace(
-                    profile, quantiles=self._sorted_quantiles(relation, spec, profile)
-                )
             if spec.index in unique:
                 # Every value occurs once: that is the whole list of frequencies.
                 profile = replace(
                     profile, distinct_count=profile.present_count, distinct_exact=True
                 )
-            elif spec.kind != "other" and not _nearly_unique(profile):
-                profile = self._values(relation, spec, profile)
+            elif spec.index in grouped:
+                profile = self._distribution(relation, spec, profile)
             if spec.kind == "string" and profile.present_count:
                 profile = self._patterns(relation, spec, profile)
             if spec.kind == "temporal" and profile.present_count:
@@ -229,18 +230,61 @@ class _Profiler:
             result.append(profile)
         return result
 
-    def _values(
+    def _distribution(
         self, relation: exp.Expr, spec: ProfiledColumn, profile: ColumnProfile
     ) -> ColumnProfile:
-        """Exact distinct count and top values (none when every value differs)."""
-        rows = self.engine.fetch(values_query(relation, spec, self.options.top)).rows
-        distinct = int(rows[0][2]) if rows else 0
+        """Exact distinct count, top values (none when every value differs), and for
+        numbers the quantiles and histogram, all from one GROUP BY."""
+        fractions = [f for _, f in QUANTILES]
+        numeric = spec.kind == "numeric" and profile.present_count > 0
+        positions = quantile_positions(profile.present_count, fractions) if numeric else []
+        binning = binning_for(spec, profile, self.options.bins)
+        query = distribution_query(relation, spec, self.options.top, positions, binning)
+        found = read_distribution(self.engine.fetch(query).rows, positions)
         convert = _as_bool if spec.kind == "boolean" else (lambda value: value)
-        top = [ValueCount(convert(value), int(n)) for value, n, _ in rows]
-        unique = distinct >= profile.present_count
-        return replace(
-            profile, distinct_count=distinct, distinct_exact=True, top_values=[] if unique else top
+        top = [ValueCount(convert(value), n) for value, n in found.top]
+        unique = found.distinct >= profile.present_count
+        profile = replace(
+            profile,
+            distinct_count=found.distinct,
+            distinct_exact=True,
+            top_values=[] if unique else top,
+            histogram=[] if binning is None else histogram_of(binning, found.bins),
         )
+        if numeric:
+            values = interpolate_quantiles(profile.present_count, fractions, found.at)
+            profile = replace(profile, quantiles=_quantiles(values))
+        return profile
+
+    def _ungrouped_numbers(
+        self,
+        relation: exp.Expr,
+        specs: list[ProfiledColumn],
+        profiles: list[ColumnProfile],
+        grouped: set[int],
+    ) -> list[ColumnProfile]:
+        """Quantiles and histograms of the numeric columns no GROUP BY will count."""
+        pairs = [
+            (s, p)
+            for s, p in zip(specs, profiles, strict=True)
+            if s.kind == "numeric" and s.index not in grouped and p.present_count
+        ]
+        if not pairs:
+            return profiles
+        chosen = [s for s, _ in pairs]
+        bins = histograms(relation, chosen, [p for _, p in pairs], self.options.bins, self.engine)
+        fractions = [f for _, f in QUANTILES]
+        query = quantiles_query(self.engine, relation, chosen, fractions)
+        row = self.engine.fetch(query).as_dicts()[0] if query is not None else None
+        changed = {}
+        for spec, profile in pairs:
+            if row is not None:
+                quantiles = _quantiles(row[spec.alias("quantiles")])
+            else:
+                quantiles = self._sorted_quantiles(relation, spec, profile)
+            histogram = bins.get(spec.index, [])
+            changed[spec.index] = replace(profile, quantiles=quantiles, histogram=histogram)
+        return [changed.get(s.index, p) for s, p in zip(specs, profiles, strict=True)]
 
     def _patterns(
         self, relation: exp.Expr, spec: ProfiledColumn, profile: ColumnProfile

@@ -27,7 +27,7 @@ __all__ = [
     "kind_of",
     "pattern_query",
     "quantile_rows_query",
-    "values_query",
+    "quantiles_query",
 ]
 
 _KINDS = {
@@ -81,17 +81,12 @@ def _count_star() -> exp.Expr:
 
 
 def basics_query(
-    engine: Engine,
-    relation: exp.Expr,
-    columns: Sequence[ProfiledColumn],
-    fractions: Sequence[float],
-    *,
-    approx: bool,
+    engine: Engine, relation: exp.Expr, columns: Sequence[ProfiledColumn], *, approx: bool
 ) -> exp.Select:
-    """ONE aggregate query: row count and, per column, counts, extremes, moments, quantiles.
+    """ONE aggregate query: row count and, per column, counts, extremes, moments, lengths.
 
-    Exact distinct counts come from the per-column GROUP BY of ``values_query`` instead;
-    ``approx`` adds the engine's sketch (HyperLogLog) here.
+    Exact distinct counts and quantiles come from the per-column GROUP BY of
+    ``distribution_query`` instead; ``approx`` adds the engine's sketch (HyperLogLog) here.
     """
     terms: list[exp.Expr] = [exp.alias_(_count_star(), "row_count")]
     for column in columns:
@@ -112,7 +107,6 @@ def basics_query(
             stats |= {
                 "mean": exp.Avg(this=column.as_double()),
                 "stddev": engine.stddev(column.as_double()),
-                "quantiles": engine.quantiles(column.as_double(), fractions),
             }
         if column.kind == "string":
             length = engine.length(value.copy())
@@ -219,28 +213,20 @@ def histogram_query(
     return _union_all(parts)
 
 
-def values_query(relation: exp.Expr, column: ProfiledColumn, top: int) -> exp.Select:
-    """The ``top`` most frequent values (ties by value), each with the distinct value count.
-
-    One GROUP BY gives both: an exact distinct count costs the same hash table as the
-    frequencies, and DuckDB builds it faster than ``COUNT(DISTINCT …)``. The groups are
-    counted by a scalar subquery over the same CTE, not by ``COUNT(*) OVER ()``: a window
-    over millions of groups cost as much again as the grouping.
-    """
-    counted = (
-        exp.select(exp.alias_(column.ref, "v"), exp.alias_(_count_star(), "n"))
-        .from_(relation.copy())
-        .where(_not_null(column.ref))
-        .group_by(column.ref)
-    )
-    groups = exp.select(_count_star()).from_("counted").subquery()
-    return (
-        exp.select("v", "n", exp.alias_(groups, "distinct_values"))
-        .from_("counted")
-        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.Ordered(this=exp.column("v")))
-        .limit(top)
-        .with_("counted", as_=counted)
-    )
+def quantiles_query(
+    engine: Engine,
+    relation: exp.Expr,
+    columns: Sequence[ProfiledColumn],
+    fractions: Sequence[float],
+) -> exp.Select | None:
+    """The quantiles of columns that get no GROUP BY, in one aggregate (None: no aggregate)."""
+    terms = []
+    for column in columns:
+        quantiles = engine.quantiles(column.as_double(), fractions)
+        if quantiles is None:
+            return None
+        terms.append(exp.alias_(quantiles, column.alias("quantiles")))
+    return exp.select(*terms).from_(relation.copy())
 
 
 def pattern_query(

@@ -26,7 +26,14 @@ from datasteward.services.profile.stats import cramers_v
 if TYPE_CHECKING:
     from datasteward.services.profile.compute import ProfileOptions
 
-__all__ = ["candidate_keys", "correlations", "histograms", "sampled"]
+__all__ = [
+    "binning_for",
+    "candidate_keys",
+    "correlations",
+    "histogram_of",
+    "histograms",
+    "sampled",
+]
 
 #: Categories with more distinct values than this get no Cramér's V.
 MAX_CATEGORIES = 50
@@ -39,6 +46,19 @@ SPEARMAN_ROWS = 200_000
 OVERSAMPLE = 1.1
 
 
+def binning_for(spec: ProfiledColumn, profile: ColumnProfile, bins: int) -> Binning | None:
+    """Equal-width bins from a numeric column's min to its max (None: no histogram)."""
+    low, high = _finite(profile.min), _finite(profile.max)
+    if spec.kind != "numeric" or not profile.present_count or low is None or high is None:
+        return None
+    return Binning.of(low, high, bins, integer=type_family(spec.type) == "integer")
+
+
+def histogram_of(binning: Binning, counts: dict[int, int]) -> list[Bin]:
+    edges = binning.edges
+    return [Bin(edges[i], edges[i + 1], counts.get(i, 0)) for i in range(binning.count)]
+
+
 def histograms(
     relation: exp.Expr,
     specs: Sequence[ProfiledColumn],
@@ -46,32 +66,18 @@ def histograms(
     bins: int,
     engine: Engine,
 ) -> dict[int, list[Bin]]:
-    """Equal-width histograms of the numeric columns, from one query."""
+    """Equal-width histograms of numeric columns, from one query over every row."""
     binnings = []
     for spec, profile in zip(specs, profiles, strict=True):
-        low, high = _finite(profile.min), _finite(profile.max)
-        if (
-            spec.kind == "numeric"
-            and profile.present_count
-            and low is not None
-            and high is not None
-        ):
-            integer = type_family(spec.type) == "integer"
-            binnings.append((spec, Binning.of(low, high, bins, integer=integer)))
+        if (binning := binning_for(spec, profile, bins)) is not None:
+            binnings.append((spec, binning))
     if not binnings:
         return {}
-    counts: dict[tuple[int, int], int] = {}
+    counts: dict[int, dict[int, int]] = {spec.index: {} for spec, _ in binnings}
     for index, bucket, n in engine.fetch(histogram_query(relation, binnings)).rows:
-        key = (int(index), int(bucket))
-        counts[key] = counts.get(key, 0) + int(n)
-    result = {}
-    for spec, binning in binnings:
-        edges = binning.edges
-        result[spec.index] = [
-            Bin(edges[i], edges[i + 1], counts.get((spec.index, i), 0))
-            for i in range(binning.count)
-        ]
-    return result
+        found = counts[int(index)]
+        found[int(bucket)] = found.get(int(bucket), 0) + int(n)
+    return {spec.index: histogram_of(binning, counts[spec.index]) for spec, binning in binnings}
 
 
 def correlations(

@@ -48,23 +48,25 @@ def distribution_query(
     )
     v, n = exp.column("v"), exp.column("n")
     commonest = [exp.Ordered(this=n.copy(), desc=True), exp.Ordered(this=v.copy())]
-    best = exp.select("v", "n").from_("counted").order_by(*commonest).limit(top)
+    best = exp.select("v", "n").from_("steward_counted").order_by(*commonest).limit(top)
     rank = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=commonest))
     parts: list[exp.Query] = [
         _part("top", v, n, rank).from_(best.subquery("best")),
-        _part("distinct", exp.Null(), exp.Count(this=exp.Star()), exp.Null()).from_("counted"),
+        _part("distinct", exp.Null(), exp.Count(this=exp.Star()), exp.Null()).from_(
+            "steward_counted"
+        ),
     ]
     if positions:
         parts.append(_positions(positions))
     if binning is not None:
         bucket = binning.bucket(exp.cast(v.copy(), exp.DataType.build("double")))
-        bins = _part("bin", exp.Null(), exp.Sum(this=n.copy()), bucket).from_("counted")
+        bins = _part("bin", exp.Null(), exp.Sum(this=n.copy()), bucket).from_("steward_counted")
         # One bin is a constant, and GROUP BY 0 would name a result column by position.
         parts.append(bins if binning.count == 1 else bins.group_by(bucket.copy()))
     query = parts[0]
     for part in parts[1:]:
         query = exp.union(query, part, distinct=False)
-    return query.with_("counted", as_=counted)
+    return query.with_("steward_counted", as_=counted)
 
 
 def _part(name: str, v: exp.Expr, n: exp.Expr, k: exp.Expr) -> exp.Select:
@@ -82,7 +84,7 @@ def _positions(positions: Sequence[int]) -> exp.Select:
     running = exp.Window(
         this=exp.Sum(this=n.copy()), order=exp.Order(expressions=[exp.Ordered(this=v.copy())])
     )
-    ranked = exp.select("v", "n", exp.alias_(running, "through")).from_("counted")
+    ranked = exp.select("v", "n", exp.alias_(running, "through")).from_("steward_counted")
     before = exp.Sub(this=through.copy(), expression=n.copy())
     covers = [
         exp.and_(

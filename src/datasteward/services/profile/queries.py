@@ -305,10 +305,21 @@ def correlation_query(
 
 
 def contingency_query(
-    relation: exp.Expr, pairs: Sequence[tuple[ProfiledColumn, ProfiledColumn]]
+    relation: exp.Expr, pairs: Sequence[tuple[ProfiledColumn, ProfiledColumn]], *, joint: bool
 ) -> exp.Query:
-    """Rows per (a, b) value combination of each pair, as text: the tables of Cramér's V."""
+    """Rows per (a, b) value combination of each pair, as text: the tables of Cramér's V.
+
+    ``joint``: count every combination of all the columns in one GROUP BY (one scan, for
+    columns with few combinations) and sum each pair's table from those counts.
+    """
     text = exp.DataType.build("text")
+    columns = list({c.index: c for pair in pairs for c in pair}.values())
+    weight = "n"
+    while weight in {c.name for c in columns}:
+        weight += "_"
+    source, rows = relation, _count_star()
+    if joint:
+        source, rows = exp.to_table("steward_joint"), exp.Sum(this=exp.column(weight, quoted=True))
     parts: list[exp.Query] = []
     for number, (a, b) in enumerate(pairs):
         a_text, b_text = exp.cast(a.ref, text), exp.cast(b.ref, text)
@@ -317,13 +328,21 @@ def contingency_query(
                 exp.alias_(exp.Literal.number(number), "pair"),
                 exp.alias_(a_text, "a"),
                 exp.alias_(b_text, "b"),
-                exp.alias_(_count_star(), "n"),
+                exp.alias_(rows.copy(), "n"),
             )
-            .from_(relation.copy())
+            .from_(source.copy())
             .where(exp.and_(_not_null(a.ref), _not_null(b.ref)))
             .group_by(a_text.copy(), b_text.copy())
         )
-    return _union_all(parts)
+    query = _union_all(parts)
+    if joint:
+        counted = (
+            exp.select(*(c.ref for c in columns), exp.alias_(_count_star(), weight, quoted=True))
+            .from_(relation.copy())
+            .group_by(*(c.ref for c in columns))
+        )
+        query = query.with_("steward_joint", as_=counted)
+    return query
 
 
 def _union_all(parts: Sequence[exp.Query]) -> exp.Query:

@@ -37,6 +37,9 @@ __all__ = [
 
 #: Categories with more distinct values than this get no Cramér's V.
 MAX_CATEGORIES = 50
+#: Cramér's V tables come from one GROUP BY over all the categories when they have at most
+#: this many combinations; else from one GROUP BY per pair.
+JOINT_CELLS = 1_000_000
 #: Two-column keys are looked for among this many of the most varied columns.
 KEY_PAIR_COLUMNS = 5
 KEY_PROBE_ROWS = 100_000
@@ -98,6 +101,7 @@ def correlations(
         and p.distinct_count is not None
         and 2 <= p.distinct_count <= MAX_CATEGORIES
     ]
+    distinct = {s.index: p.distinct_count or 0 for s, p in pairs}
     limit = options.max_correlated_columns
     for label, chosen in (("numeric", numeric), ("categorical", categorical)):
         if len(chosen) > limit:
@@ -118,8 +122,10 @@ def correlations(
             notes.append(f"spearman: computed on a random sample of {SPEARMAN_ROWS:,} rows")
     chosen_pairs = list(combinations(categorical[:limit], 2))
     if chosen_pairs:
+        combined = math.prod(distinct[s.index] + 1 for s in categorical[:limit])  # + missing
+        tables = contingency_query(relation, chosen_pairs, joint=combined <= JOINT_CELLS)
         cells: dict[int, list[tuple[str, str, int]]] = {}
-        for number, a, b, n in engine.fetch(contingency_query(relation, chosen_pairs)).rows:
+        for number, a, b, n in engine.fetch(tables).rows:
             cells.setdefault(int(number), []).append((str(a), str(b), int(n)))
         for number, (a, b) in enumerate(chosen_pairs):
             found.append(

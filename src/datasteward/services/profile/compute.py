@@ -136,6 +136,7 @@ class _Profiler:
         self.notes: list[str] = []
         # Without a sketch an "approximate" count would be the exact one, computed twice.
         self.sketch = options.approx and engine.approx_distinct_error is not None
+        self.pearson: dict[tuple[int, int], Any] = {}  # computed with the basics
 
     def run(self, relation: exp.Expr, columns: list[Column], started: float) -> Profile:
         total = None
@@ -151,7 +152,9 @@ class _Profiler:
         row_count, profiles = self._basics(relation, specs)
         profiles = self._details(relation, specs, profiles)
         self.progress("computing correlations")
-        found = correlations(self.engine, relation, specs, profiles, self.options, self.notes)
+        found = correlations(
+            self.engine, relation, specs, profiles, self.options, self.notes, self.pearson
+        )
         self.progress("looking for candidate keys")
         exact = self._exact_distinct(relation, specs, profiles)
         keys = candidate_keys(self.engine, relation, specs, profiles, exact, row_count)
@@ -173,9 +176,19 @@ class _Profiler:
     def _basics(
         self, relation: exp.Expr, specs: list[ProfiledColumn]
     ) -> tuple[int, list[ColumnProfile]]:
-        query = basics_query(self.engine, relation, specs, approx=self.sketch)
+        numeric = [s for s in specs if s.kind == "numeric"]
+        # Pearson needs no other answer first: counted in this scan when the columns are few.
+        correlated = numeric if len(numeric) <= self.options.max_correlated_columns else []
+        query = basics_query(
+            self.engine, relation, specs, approx=self.sketch, correlated=correlated
+        )
         row = self.engine.fetch(query).as_dicts()[0]
         row_count = int(row["row_count"])
+        self.pearson = {
+            (a.index, b.index): row[f"pearson_{a.index}_{b.index}"]
+            for i, a in enumerate(correlated)
+            for b in correlated[i + 1 :]
+        }
         profiles = []
         for spec in specs:
             present = int(row[spec.alias("count")])

@@ -81,12 +81,18 @@ def _count_star() -> exp.Expr:
 
 
 def basics_query(
-    engine: Engine, relation: exp.Expr, columns: Sequence[ProfiledColumn], *, approx: bool
+    engine: Engine,
+    relation: exp.Expr,
+    columns: Sequence[ProfiledColumn],
+    *,
+    approx: bool,
+    correlated: Sequence[ProfiledColumn] = (),
 ) -> exp.Select:
     """ONE aggregate query: row count and, per column, counts, extremes, moments, lengths.
 
     Exact distinct counts and quantiles come from the per-column GROUP BY of
-    ``distribution_query`` instead; ``approx`` adds the engine's sketch (HyperLogLog) here.
+    ``distribution_query`` instead; ``approx`` adds the engine's sketch (HyperLogLog) here,
+    ``correlated`` the Pearson correlation of every pair of those (numeric) columns.
     """
     terms: list[exp.Expr] = [exp.alias_(_count_star(), "row_count")]
     for column in columns:
@@ -116,6 +122,10 @@ def basics_query(
                 "len_mean": exp.Avg(this=exp.cast(length.copy(), exp.DataType.build("double"))),
             }
         terms += [exp.alias_(e, column.alias(s)) for s, e in stats.items() if e is not None]
+    for i, a in enumerate(correlated):
+        for b in correlated[i + 1 :]:
+            pearson = exp.Corr(this=a.as_double(), expression=b.as_double())
+            terms.append(exp.alias_(pearson, f"pearson_{a.index}_{b.index}"))
     return exp.select(*terms).from_(relation.copy())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -90,8 +90,12 @@ def correlations(
     profiles: Sequence[ColumnProfile],
     options: ProfileOptions,
     notes: list[str],
+    pearson: dict[tuple[int, int], Any] | None = None,
 ) -> list[Correlation]:
-    """Pearson and Spearman between numeric columns; Cramér's V between low-cardinality ones."""
+    """Pearson and Spearman between numeric columns; Cramér's V between low-cardinality ones.
+
+    ``pearson``: correlations already computed, by pair of column indexes.
+    """
     pairs = list(zip(specs, profiles, strict=True))
     numeric = [s for s, p in pairs if s.kind == "numeric" and p.stddev and p.present_count > 1]
     categorical = [
@@ -115,7 +119,11 @@ def correlations(
             ("spearman", sampled(engine, relation, row_count, SPEARMAN_ROWS)),
         ):
             query, read = correlation_query(source, chosen, method)
-            row = engine.fetch(query).rows[0]
+            known = pearson or {}
+            if method == "pearson" and all((a.index, b.index) in known for a, b in read):
+                row = tuple(known[a.index, b.index] for a, b in read)
+            else:
+                row = engine.fetch(query).rows[0]
             for (a, b), value in zip(read, row, strict=True):
                 found.append(Correlation((a.name, b.name), method, _clipped(value)))
         if row_count > SPEARMAN_ROWS:

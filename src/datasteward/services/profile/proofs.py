@@ -30,6 +30,8 @@ __all__ = ["UNITS", "duplicate_in_partition", "unique_by_range"]
 
 #: The unit (in microseconds) a temporal column is counted in, by type family.
 UNITS = {"timestamp": 1_000_000, "date": 86_400_000_000}
+#: A duplicate among this many first rows rules a column out before its bitmap is counted.
+FIRST_ROWS = 100_000
 #: Hash partitions probed for a duplicate: one of this many.
 PARTITIONS = 8
 
@@ -55,6 +57,7 @@ def unique_by_range(
         for s, p in zip(specs, profiles, strict=True)
         if (t := _range_test(engine, s, p)) is not None
     ]
+    tests = _without_early_duplicates(engine, relation, tests)
     if not tests:
         return set()
     terms: list[exp.Expr] = []
@@ -83,6 +86,24 @@ def unique_by_range(
         and int(row[t.spec.alias("inside")]) == present[t.spec.index]
         and int(row[t.spec.alias("bits")]) == present[t.spec.index]
     }
+
+
+def _without_early_duplicates(
+    engine: Engine, relation: exp.Expr, tests: list[_RangeTest]
+) -> list[_RangeTest]:
+    """The tests left once columns with a duplicate among the first rows are ruled out."""
+    if not tests:
+        return tests
+    first = exp.select("*").from_(relation.copy()).limit(FIRST_ROWS).subquery("steward_first")
+    terms = []
+    for test in tests:
+        ref = test.spec.ref
+        terms += [
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[ref])), test.spec.alias("d")),
+            exp.alias_(exp.Count(this=ref.copy()), test.spec.alias("n")),
+        ]
+    row = engine.fetch(exp.select(*terms).from_(first)).as_dicts()[0]
+    return [t for t in tests if row[t.spec.alias("d")] == row[t.spec.alias("n")]]
 
 
 def _range_test(engine: Engine, spec: ProfiledColumn, profile: ColumnProfile) -> _RangeTest | None:

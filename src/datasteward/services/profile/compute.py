@@ -1,11 +1,12 @@
 """Profile a dataset where it lives: every number is an aggregate the engine computes.
 
-The order of work: one wide aggregate query (counts, distinct counts, extremes, moments,
-quantiles, text lengths); then, using its answers, one UNION ALL query for every numeric
-histogram, a GROUP BY per column for the top values, the text patterns and the rows per
-day; one query for all Pearson and Spearman correlations; one for the contingency tables
-of Cramér's V; and GROUP BY … HAVING probes for candidate keys made of two columns. Only
-aggregated rows ever reach Python.
+The order of work: one wide aggregate query (counts, extremes, moments, text lengths,
+Pearson correlations); then, using its answers, one bitmap scan that proves integer and
+timestamp columns unique (DuckDB; ``proofs``); per other column ONE GROUP BY that gives
+its exact distinct count, top values, quantiles and histogram (``distribution``), and
+queries for text patterns and rows per day; quantiles and histograms of unique numeric
+columns; Spearman in a sample; Cramér's V tables from one GROUP BY; and probes for
+candidate keys made of two columns. Only aggregated rows ever reach Python.
 """
 
 from __future__ import annotations

@@ -76,3 +76,11 @@ def test_contingency_tables_are_the_same_counted_jointly_or_per_pair(engine: Eng
         (0, "x", "q", 1),
         (0, "y", "p", 2),
     ]
+
+
+def test_text_extremes_and_lengths_come_from_the_distinct_values(engine: Engine) -> None:
+    b = ProfiledColumn.of(engine.columns(exp.to_table("pairs")))[1]  # p q p p q p
+    query = distribution_query(exp.to_table("pairs"), b, 1, length=engine.length(exp.column("v")))
+    found = read_distribution(engine.fetch(query).rows, [])
+    assert (found.low, found.high, found.lengths) == ("p", "q", (1, 1, 6))
+    assert found.top == [("p", 4)] and found.distinct == 2

@@ -180,8 +180,15 @@ class _Profiler:
         numeric = [s for s in specs if s.kind == "numeric"]
         # Pearson needs no other answer first: counted in this scan when the columns are few.
         correlated = numeric if len(numeric) <= self.options.max_correlated_columns else []
+        # Without a sketch every text column gets a GROUP BY, which gives its extremes and
+        # lengths for less than the rows would.
         query = basics_query(
-            self.engine, relation, specs, approx=self.sketch, correlated=correlated
+            self.engine,
+            relation,
+            specs,
+            approx=self.sketch,
+            correlated=correlated,
+            text=self.sketch,
         )
         row = self.engine.fetch(query).as_dicts()[0]
         row_count = int(row["row_count"])
@@ -210,7 +217,7 @@ class _Profiler:
                     max=high,
                     mean=_float(row.get(spec.alias("mean"))),
                     stddev=_float(row.get(spec.alias("stddev"))),
-                    lengths=_lengths(row, spec) if spec.kind == "string" else None,
+                    lengths=_lengths(row, spec) if spec.kind == "string" and self.sketch else None,
                 )
             )
         return row_count, profiles
@@ -253,7 +260,9 @@ class _Profiler:
         numeric = spec.kind == "numeric" and profile.present_count > 0
         positions = quantile_positions(profile.present_count, fractions) if numeric else []
         binning = binning_for(spec, profile, self.options.bins)
-        query = distribution_query(relation, spec, self.options.top, positions, binning)
+        text = spec.kind == "string" and profile.lengths is None
+        length = self.engine.length(exp.column("v")) if text else None
+        query = distribution_query(relation, spec, self.options.top, positions, binning, length)
         found = read_distribution(self.engine.fetch(query).rows, positions)
         convert = _as_bool if spec.kind == "boolean" else (lambda value: value)
         top = [ValueCount(convert(value), n) for value, n in found.top]
@@ -265,6 +274,11 @@ class _Profiler:
             top_values=[] if unique else top,
             histogram=[] if binning is None else histogram_of(binning, found.bins),
         )
+        if text:
+            shortest, longest, characters = found.lengths
+            mean = None if characters is None else characters / profile.present_count
+            lengths = LengthStats(shortest, longest, mean)
+            profile = replace(profile, min=found.low, max=found.high, lengths=lengths)
         if numeric:
             values = interpolate_quantiles(profile.present_count, fractions, found.at)
             profile = replace(profile, quantiles=_quantiles(values))

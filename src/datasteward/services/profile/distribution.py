@@ -28,6 +28,9 @@ class Distribution:
     top: list[tuple[Any, int]] = field(default_factory=list)  # (value, rows), commonest first
     at: dict[int, float] = field(default_factory=dict)  # sorted 1-based position → value
     bins: dict[int, int] = field(default_factory=dict)  # bin number → rows
+    low: Any = None  # text only: the smallest and largest value
+    high: Any = None
+    lengths: tuple[int | None, int | None, int | None] = (None, None, None)  # min, max, total
 
 
 def distribution_query(
@@ -36,9 +39,14 @@ def distribution_query(
     top: int,
     positions: Sequence[int] = (),
     binning: Binning | None = None,
+    length: exp.Expr | None = None,
 ) -> exp.Query:
     """Rows ``(part, v, n, k)``: ``top`` (k-th commonest value v, n rows), ``distinct`` (n),
-    ``at`` (value v covers the sorted positions n - k + 1 … n), ``bin`` (bin k holds n rows).
+    ``at`` (value v covers the sorted positions n - k + 1 … n), ``bin`` (bin k holds n rows),
+    and with the ``length`` of ``v`` (text): ``low``/``high`` (value v), ``length`` (n the
+    shortest, k the longest) and ``characters`` (n of them in all rows).
+
+    Extremes and lengths of text cost less here, once per distinct value, than per row.
     """
     counted = (
         exp.select(exp.alias_(column.ref, "v"), exp.alias_(exp.Count(this=exp.Star()), "n"))
@@ -63,6 +71,21 @@ def distribution_query(
         bins = _part("bin", exp.Null(), exp.Sum(this=n.copy()), bucket).from_("steward_counted")
         # One bin is a constant, and GROUP BY 0 would name a result column by position.
         parts.append(bins if binning.count == 1 else bins.group_by(bucket.copy()))
+    if length is not None:
+        source = "steward_counted"
+        parts += [
+            _part("low", exp.Min(this=v.copy()), exp.Null(), exp.Null()).from_(source),
+            _part("high", exp.Max(this=v.copy()), exp.Null(), exp.Null()).from_(source),
+            _part(
+                "length", exp.Null(), exp.Min(this=length.copy()), exp.Max(this=length.copy())
+            ).from_(source),
+            _part(
+                "characters",
+                exp.Null(),
+                exp.Sum(this=exp.Mul(this=length.copy(), expression=n.copy())),
+                exp.Null(),
+            ).from_(source),
+        ]
     query = parts[0]
     for part in parts[1:]:
         query = exp.union(query, part, distinct=False)
@@ -111,5 +134,17 @@ def read_distribution(rows: Sequence[tuple[Any, ...]], positions: Sequence[int])
                     found.at[position] = float(v)
         elif part == "bin":
             found.bins[int(k)] = int(n)
+        elif part == "low":
+            found.low = v
+        elif part == "high":
+            found.high = v
+        elif part == "length":
+            found.lengths = (_int(n), _int(k), found.lengths[2])
+        elif part == "characters":
+            found.lengths = (found.lengths[0], found.lengths[1], _int(n))
     found.top = [(v, n) for _, v, n in sorted(ranked, key=lambda item: item[0])]
     return found
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

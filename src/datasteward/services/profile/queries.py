@@ -87,12 +87,14 @@ def basics_query(
     *,
     approx: bool,
     correlated: Sequence[ProfiledColumn] = (),
+    text: bool = True,
 ) -> exp.Select:
     """ONE aggregate query: row count and, per column, counts, extremes, moments, lengths.
 
     Exact distinct counts and quantiles come from the per-column GROUP BY of
     ``distribution_query`` instead; ``approx`` adds the engine's sketch (HyperLogLog) here,
     ``correlated`` the Pearson correlation of every pair of those (numeric) columns.
+    ``text``: extremes and lengths of text columns too (else their GROUP BY gives them).
     """
     terms: list[exp.Expr] = [exp.alias_(_count_star(), "row_count")]
     for column in columns:
@@ -107,14 +109,14 @@ def basics_query(
                 "max": exp.Max(this=as_int.copy()),
                 "mean": exp.Avg(this=exp.cast(as_int.copy(), exp.DataType.build("double"))),
             }
-        elif column.kind in {"string", "temporal", "time", "numeric"}:
+        elif column.kind in {"temporal", "time", "numeric"} or (column.kind == "string" and text):
             stats |= {"min": exp.Min(this=value.copy()), "max": exp.Max(this=value.copy())}
         if column.kind == "numeric":
             stats |= {
                 "mean": exp.Avg(this=column.as_double()),
                 "stddev": engine.stddev(column.as_double()),
             }
-        if column.kind == "string":
+        if column.kind == "string" and text:
             length = engine.length(value.copy())
             stats |= {
                 "len_min": exp.Min(this=length),

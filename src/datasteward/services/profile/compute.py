@@ -146,7 +146,7 @@ class _Profiler:
             total = self.engine.row_count(relation)
             rows = self.options.sample.rows_of(total)
             if rows < total:
-                relation = self.engine.sample(relation, rows).subquery("steward_sample")
+                relation = sampled(self.engine, relation, total, rows)
                 self.notes.append("candidate keys are unique within the sample only")
         specs = ProfiledColumn.of(columns)
         self.progress("computing column statistics")

@@ -45,8 +45,6 @@ KEY_PAIR_COLUMNS = 5
 KEY_PROBE_ROWS = 100_000
 #: Spearman's ranks need a sort per column: larger tables are ranked in a sample this big.
 SPEARMAN_ROWS = 200_000
-#: A Bernoulli pass keeps this many times the rows a sample needs (short by 40+ sigmas at 200k).
-OVERSAMPLE = 1.1
 
 
 def binning_for(spec: ProfiledColumn, profile: ColumnProfile, bins: int) -> Binning | None:
@@ -188,8 +186,9 @@ def sampled(engine: Engine, relation: exp.Expr, row_count: int, rows: int) -> ex
     """
     if row_count <= rows:
         return relation
-    share = OVERSAMPLE * rows / row_count
-    first = engine.sample_share(relation, share) if share < 1 else None
+    # Six standard deviations more than needed: short about once in a billion draws.
+    share = (rows + 6 * math.sqrt(rows) + 10) / row_count
+    first = engine.sample_share(relation, share) if share < 1 / 2 else None
     if first is not None:
         relation = first.subquery("steward_share")
     return engine.sample(relation, rows).subquery("steward_sample")

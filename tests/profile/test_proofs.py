@@ -11,7 +11,8 @@ from sqlglot import exp
 from datasteward.engines.duckdb import DuckDBEngine
 from datasteward.services.profile import ProfileOptions, profile_relation
 from datasteward.services.profile.proofs import duplicate_in_partition, unique_by_range
-from datasteward.services.profile.queries import ProfiledColumn
+from datasteward.services.profile.queries import Binning, ProfiledColumn, histogram_query
+from datasteward.services.profile.relations import dense_histogram
 
 TABLE = exp.to_table('"t"')
 
@@ -30,6 +31,7 @@ CASES = [
     ("DATE '2020-02-28' + i::INTEGER", True),
     ("DATE '2020-02-28' + (i // 3)::INTEGER", False),
     ("'text ' || i", False),  # not counted in a bitmap (a GROUP BY says it is unique)
+    ("i - 500", True),  # dense: quantiles and histogram need no query
 ]
 
 
@@ -96,3 +98,22 @@ def test_a_duplicate_is_found_in_a_partition_only_when_there_is_one(
     specs = [c for c in ProfiledColumn.of(engine.columns(TABLE)) if c.name in columns]
     assert duplicate_in_partition(engine, TABLE, specs) is duplicated
     assert duplicate_in_partition(_NoShortcuts.__new__(_NoShortcuts), TABLE, specs) is False
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "bins"),
+    [(0, 999, 20), (-7, 5, 20), (1, 1, 20), (3, 1002, 7), (10**12, 10**12 + 12_345, 20)],
+)
+def test_a_dense_histogram_counts_as_the_bins_would(low: int, high: int, bins: int) -> None:
+    binning = Binning.of(low, high, bins, integer=True)
+    spec = ProfiledColumn(0, "range", "BIGINT", "numeric")
+    query = histogram_query(
+        exp.Anonymous(
+            this="range", expressions=[exp.Literal.number(low), exp.Literal.number(high + 1)]
+        ),
+        [(spec, binning)],
+    )
+    with DuckDBEngine(None, label="memory") as engine:
+        counted = {int(bucket): int(n) for _, bucket, n in engine.fetch(query).rows}
+    expected = [counted.get(i, 0) for i in range(binning.count)]
+    assert [b.count for b in dense_histogram(binning, low, high)] == expected

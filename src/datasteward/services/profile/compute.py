@@ -30,7 +30,7 @@ from datasteward.services.profile.model import (
     SampleSize,
     ValueCount,
 )
-from datasteward.services.profile.proofs import unique_by_range
+from datasteward.services.profile.proofs import is_dense, unique_by_range
 from datasteward.services.profile.queries import (
     ProfiledColumn,
     basics_query,
@@ -44,6 +44,7 @@ from datasteward.services.profile.relations import (
     binning_for,
     candidate_keys,
     correlations,
+    dense_histogram,
     histogram_of,
     histograms,
     sampled,
@@ -233,7 +234,7 @@ class _Profiler:
             if s.kind != "other" and s.index not in unique and not _nearly_unique(p)
         }
         self.progress("computing histograms")
-        profiles = self._ungrouped_numbers(relation, specs, profiles, grouped)
+        profiles = self._ungrouped_numbers(relation, specs, profiles, grouped, unique)
         result = []
         for spec, profile in zip(specs, profiles, strict=True):
             self.progress(f"profiling column {spec.name}")
@@ -290,28 +291,41 @@ class _Profiler:
         specs: list[ProfiledColumn],
         profiles: list[ColumnProfile],
         grouped: set[int],
+        unique: set[int],
     ) -> list[ColumnProfile]:
         """Quantiles and histograms of the numeric columns no GROUP BY will count."""
-        pairs = [
-            (s, p)
-            for s, p in zip(specs, profiles, strict=True)
-            if s.kind == "numeric" and s.index not in grouped and p.present_count
-        ]
-        if not pairs:
-            return profiles
-        chosen = [s for s, _ in pairs]
-        bins = histograms(relation, chosen, [p for _, p in pairs], self.options.bins, self.engine)
         fractions = [f for _, f in QUANTILES]
-        query = quantiles_query(self.engine, relation, chosen, fractions)
-        row = self.engine.fetch(query).as_dicts()[0] if query is not None else None
         changed = {}
-        for spec, profile in pairs:
-            if row is not None:
-                quantiles = _quantiles(row[spec.alias("quantiles")])
+        pairs = []
+        for spec, profile in zip(specs, profiles, strict=True):
+            if spec.kind != "numeric" or spec.index in grouped or not profile.present_count:
+                continue
+            if spec.index in unique and is_dense(spec, profile):
+                # Every integer from min to max once: sorted position p holds min + p - 1.
+                low, high, count = int(profile.min), int(profile.max), profile.present_count
+                at = {p: float(low + p - 1) for p in quantile_positions(count, fractions)}
+                binning = binning_for(spec, profile, self.options.bins)
+                changed[spec.index] = replace(
+                    profile,
+                    quantiles=_quantiles(interpolate_quantiles(count, fractions, at)),
+                    histogram=[] if binning is None else dense_histogram(binning, low, high),
+                )
             else:
-                quantiles = self._sorted_quantiles(relation, spec, profile)
-            histogram = bins.get(spec.index, [])
-            changed[spec.index] = replace(profile, quantiles=quantiles, histogram=histogram)
+                pairs.append((spec, profile))
+        if pairs:
+            chosen = [s for s, _ in pairs]
+            bins = histograms(
+                relation, chosen, [p for _, p in pairs], self.options.bins, self.engine
+            )
+            query = quantiles_query(self.engine, relation, chosen, fractions)
+            row = self.engine.fetch(query).as_dicts()[0] if query is not None else None
+            for spec, profile in pairs:
+                if row is not None:
+                    quantiles = _quantiles(row[spec.alias("quantiles")])
+                else:
+                    quantiles = self._sorted_quantiles(relation, spec, profile)
+                histogram = bins.get(spec.index, [])
+                changed[spec.index] = replace(profile, quantiles=quantiles, histogram=histogram)
         return [changed.get(s.index, p) for s, p in zip(specs, profiles, strict=True)]
 
     def _patterns(
@@ -372,10 +386,6 @@ def _nearly_unique(profile: ColumnProfile) -> bool:
         and profile.distinct_count is not None
         and profile.distinct_count >= NEARLY_UNIQUE * profile.present_count
     )
-
-
-def _value_counts(rows: Sequence[tuple[Any, ...]]) -> list[ValueCount]:
-    return [ValueCount(value, int(n)) for value, n in rows]
 
 
 def _float(value: Any) -> float | None:

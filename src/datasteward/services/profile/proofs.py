@@ -26,7 +26,7 @@ from datasteward.engines.base import Engine
 from datasteward.services.profile.model import ColumnProfile
 from datasteward.services.profile.queries import ProfiledColumn, duplicate_probe
 
-__all__ = ["UNITS", "duplicate_in_partition", "unique_by_range"]
+__all__ = ["UNITS", "duplicate_in_partition", "is_dense", "unique_by_range"]
 
 #: The unit (in microseconds) a temporal column is counted in, by type family.
 UNITS = {"timestamp": 1_000_000, "date": 86_400_000_000}
@@ -141,6 +141,18 @@ def _units(value: dt.date, unit: int) -> int:
     delta = value - dt.datetime(1970, 1, 1)
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     return micros // unit
+
+
+def is_dense(spec: ProfiledColumn, profile: ColumnProfile) -> bool:
+    """Proven-unique integers as many as the integers from min to max: each of them, once."""
+    low, high = profile.min, profile.max
+    return (
+        type_family(spec.type) == "integer"
+        and isinstance(low, int)
+        and isinstance(high, int)
+        and -(2**53) < low <= high < 2**53  # exact as doubles, as the engine compares them
+        and high - low + 1 == profile.present_count
+    )
 
 
 def duplicate_in_partition(

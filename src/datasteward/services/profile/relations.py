@@ -30,6 +30,7 @@ __all__ = [
     "binning_for",
     "candidate_keys",
     "correlations",
+    "dense_histogram",
     "histogram_of",
     "histograms",
     "sampled",
@@ -58,6 +59,20 @@ def binning_for(spec: ProfiledColumn, profile: ColumnProfile, bins: int) -> Binn
 def histogram_of(binning: Binning, counts: dict[int, int]) -> list[Bin]:
     edges = binning.edges
     return [Bin(edges[i], edges[i + 1], counts.get(i, 0)) for i in range(binning.count)]
+
+
+def dense_histogram(binning: Binning, low: int, high: int) -> list[Bin]:
+    """The histogram of every integer from ``low`` to ``high`` once, as the bins would count it.
+
+    A value goes to the last bin whose lower edge it reaches (the first bin takes all below).
+    """
+    counts = {}
+    for i in range(binning.count):
+        start = low if i == 0 else max(low, math.ceil(binning.edges[i]))
+        last = i == binning.count - 1
+        stop = high + 1 if last else min(high + 1, math.ceil(binning.edges[i + 1]))
+        counts[i] = max(0, stop - start)
+    return histogram_of(binning, counts)
 
 
 def histograms(

@@ -99,7 +99,7 @@ class DuckDBEngine(Engine):
             )
         return value
 
-    max_distinct_range: ClassVar[int] = 1 << 26  # a 8 MiB bitmap per thread at most
+    max_distinct_range: ClassVar[int] = 1 << 26  # an 8 MiB bitmap per thread at most
 
     def distinct_in_range(self, value: exp.Expr, low: int, high: int) -> exp.Expr | None:
         bitmap = exp.Anonymous(

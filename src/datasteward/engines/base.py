@@ -137,6 +137,22 @@ class Engine:
         """About ``rows`` random rows of a relation (override with the dialect's sampling)."""
         return exp.select("*").from_(relation.copy()).order_by(exp.Rand()).limit(rows)
 
+    # -- shortcuts an engine may offer (None: it has none, callers take the general way) --
+    #: The widest ``high - low`` that ``distinct_in_range`` accepts.
+    max_distinct_range: ClassVar[int] = 0
+
+    def distinct_in_range(self, value: exp.Expr, low: int, high: int) -> exp.Expr | None:
+        """Exact distinct count of integers known to lie in [low, high], as one bitmap aggregate."""
+        return None
+
+    def hash(self, values: Sequence[exp.Expr]) -> exp.Expr | None:
+        """One integer hash of several values (equal values, equal hashes; NULLs included)."""
+        return None
+
+    def sample_share(self, relation: exp.Expr, share: float) -> exp.Select | None:
+        """Each row kept with probability ``share`` (0-1), repeatably, in one parallel pass."""
+        return None
+
     def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)
 

@@ -183,6 +183,27 @@ class DuckDBEngine(Engine):
             )
         return value
 
+    max_distinct_range: ClassVar[int] = 1 << 26  # an 8 MiB bitmap per thread at most
+
+    def distinct_in_range(self, value: exp.Expr, low: int, high: int) -> exp.Expr | None:
+        bitmap = exp.Anonymous(
+            this="bitstring_agg",
+            expressions=[value, exp.Literal.number(low), exp.Literal.number(high)],
+        )
+        return exp.Anonymous(this="bit_count", expressions=[bitmap])
+
+    def hash(self, values: Sequence[exp.Expr]) -> exp.Expr | None:
+        return exp.Anonymous(this="hash", expressions=list(values))
+
+    def sample_share(self, relation: exp.Expr, share: float) -> exp.Select | None:
+        # Bernoulli runs in parallel; a reservoir over millions of rows takes one thread.
+        query = exp.select("*").from_(relation.copy())
+        percent, seed = exp.Literal.number(f"{100 * share:.6g}"), exp.Literal.number(0)
+        query.set(
+            "sample", exp.TableSample(method=exp.var("BERNOULLI"), percent=percent, seed=seed)
+        )
+        return query
+
     def write(
         self,
         dataset: DatasetConfig,

@@ -1,11 +1,12 @@
 """Profile a dataset where it lives: every number is an aggregate the engine computes.
 
-The order of work: one wide aggregate query (counts, distinct counts, extremes, moments,
-quantiles, text lengths); then, using its answers, one UNION ALL query for every numeric
-histogram, a GROUP BY per column for the top values, the text patterns and the rows per
-day; one query for all Pearson and Spearman correlations; one for the contingency tables
-of Cramér's V; and GROUP BY … HAVING probes for candidate keys made of two columns. Only
-aggregated rows ever reach Python.
+The order of work: one wide aggregate query (counts, extremes, moments, text lengths,
+Pearson correlations); then, using its answers, one bitmap scan that proves integer and
+timestamp columns unique (DuckDB; ``proofs``); per other column ONE GROUP BY that gives
+its exact distinct count, top values, quantiles and histogram (``distribution``), and
+queries for text patterns and rows per day; quantiles and histograms of unique numeric
+columns; Spearman in a sample; Cramér's V tables from one GROUP BY; and probes for
+candidate keys made of two columns. Only aggregated rows ever reach Python.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlglot import exp
 
 from datasteward.engines.base import Column, Engine, QueryError
 from datasteward.errors import SourceError, UsageError
+from datasteward.services.profile.distribution import distribution_query, read_distribution
 from datasteward.services.profile.model import (
     QUANTILES,
     ColumnProfile,
@@ -28,6 +30,7 @@ from datasteward.services.profile.model import (
     SampleSize,
     ValueCount,
 )
+from datasteward.services.profile.proofs import is_dense, unique_by_range
 from datasteward.services.profile.queries import (
     ProfiledColumn,
     basics_query,
@@ -35,9 +38,17 @@ from datasteward.services.profile.queries import (
     exact_distinct_query,
     pattern_query,
     quantile_rows_query,
-    values_query,
+    quantiles_query,
 )
-from datasteward.services.profile.relations import candidate_keys, correlations, histograms
+from datasteward.services.profile.relations import (
+    binning_for,
+    candidate_keys,
+    correlations,
+    dense_histogram,
+    histogram_of,
+    histograms,
+    sampled,
+)
 from datasteward.services.profile.stats import interpolate_quantiles, quantile_positions
 
 if TYPE_CHECKING:
@@ -127,6 +138,7 @@ class _Profiler:
         self.notes: list[str] = []
         # Without a sketch an "approximate" count would be the exact one, computed twice.
         self.sketch = options.approx and engine.approx_distinct_error is not None
+        self.pearson: dict[tuple[int, int], Any] = {}  # computed with the basics
 
     def run(self, relation: exp.Expr, columns: list[Column], started: float) -> Profile:
         total = None
@@ -135,14 +147,16 @@ class _Profiler:
             total = self.engine.row_count(relation)
             rows = self.options.sample.rows_of(total)
             if rows < total:
-                relation = self.engine.sample(relation, rows).subquery("steward_sample")
+                relation = sampled(self.engine, relation, total, rows)
                 self.notes.append("candidate keys are unique within the sample only")
         specs = ProfiledColumn.of(columns)
         self.progress("computing column statistics")
         row_count, profiles = self._basics(relation, specs)
         profiles = self._details(relation, specs, profiles)
         self.progress("computing correlations")
-        found = correlations(self.engine, relation, specs, profiles, self.options, self.notes)
+        found = correlations(
+            self.engine, relation, specs, profiles, self.options, self.notes, self.pearson
+        )
         self.progress("looking for candidate keys")
         exact = self._exact_distinct(relation, specs, profiles)
         keys = candidate_keys(self.engine, relation, specs, profiles, exact, row_count)
@@ -164,10 +178,26 @@ class _Profiler:
     def _basics(
         self, relation: exp.Expr, specs: list[ProfiledColumn]
     ) -> tuple[int, list[ColumnProfile]]:
-        fractions = [f for _, f in QUANTILES]
-        query = basics_query(self.engine, relation, specs, fractions, approx=self.sketch)
+        numeric = [s for s in specs if s.kind == "numeric"]
+        # Pearson needs no other answer first: counted in this scan when the columns are few.
+        correlated = numeric if len(numeric) <= self.options.max_correlated_columns else []
+        # Without a sketch every text column gets a GROUP BY, which gives its extremes and
+        # lengths for less than the rows would.
+        query = basics_query(
+            self.engine,
+            relation,
+            specs,
+            approx=self.sketch,
+            correlated=correlated,
+            text=self.sketch,
+        )
         row = self.engine.fetch(query).as_dicts()[0]
         row_count = int(row["row_count"])
+        self.pearson = {
+            (a.index, b.index): row[f"pearson_{a.index}_{b.index}"]
+            for i, a in enumerate(correlated)
+            for b in correlated[i + 1 :]
+        }
         profiles = []
         for spec in specs:
             present = int(row[spec.alias("count")])
@@ -188,8 +218,7 @@ class _Profiler:
                     max=high,
                     mean=_float(row.get(spec.alias("mean"))),
                     stddev=_float(row.get(spec.alias("stddev"))),
-                    quantiles=_quantiles(row.get(spec.alias("quantiles"))),
-                    lengths=_lengths(row, spec) if spec.kind == "string" else None,
+                    lengths=_lengths(row, spec) if spec.kind == "string" and self.sketch else None,
                 )
             )
         return row_count, profiles
@@ -198,18 +227,24 @@ class _Profiler:
     def _details(
         self, relation: exp.Expr, specs: list[ProfiledColumn], profiles: list[ColumnProfile]
     ) -> list[ColumnProfile]:
+        unique = unique_by_range(self.engine, relation, specs, profiles)
+        grouped = {
+            s.index
+            for s, p in zip(specs, profiles, strict=True)
+            if s.kind != "other" and s.index not in unique and not _nearly_unique(p)
+        }
         self.progress("computing histograms")
-        bins = histograms(relation, specs, profiles, self.options.bins, self.engine)
+        profiles = self._ungrouped_numbers(relation, specs, profiles, grouped, unique)
         result = []
         for spec, profile in zip(specs, profiles, strict=True):
             self.progress(f"profiling column {spec.name}")
-            profile = replace(profile, histogram=bins.get(spec.index, []))
-            if spec.kind == "numeric" and not profile.quantiles and profile.present_count:
+            if spec.index in unique:
+                # Every value occurs once: that is the whole list of frequencies.
                 profile = replace(
-                    profile, quantiles=self._sorted_quantiles(relation, spec, profile)
+                    profile, distinct_count=profile.present_count, distinct_exact=True
                 )
-            if spec.kind != "other" and not _nearly_unique(profile):
-                profile = self._values(relation, spec, profile)
+            elif spec.index in grouped:
+                profile = self._distribution(relation, spec, profile)
             if spec.kind == "string" and profile.present_count:
                 profile = self._patterns(relation, spec, profile)
             if spec.kind == "temporal" and profile.present_count:
@@ -217,31 +252,94 @@ class _Profiler:
             result.append(profile)
         return result
 
-    def _values(
+    def _distribution(
         self, relation: exp.Expr, spec: ProfiledColumn, profile: ColumnProfile
     ) -> ColumnProfile:
-        """Exact distinct count and top values (none when every value differs)."""
-        rows = self.engine.fetch(values_query(relation, spec, self.options.top)).rows
-        distinct = int(rows[0][2]) if rows else 0
+        """Exact distinct count, top values (none when every value differs), and for
+        numbers the quantiles and histogram, all from one GROUP BY."""
+        fractions = [f for _, f in QUANTILES]
+        numeric = spec.kind == "numeric" and profile.present_count > 0
+        positions = quantile_positions(profile.present_count, fractions) if numeric else []
+        binning = binning_for(spec, profile, self.options.bins)
+        text = spec.kind == "string" and profile.lengths is None
+        length = self.engine.length(exp.column("v")) if text else None
+        query = distribution_query(relation, spec, self.options.top, positions, binning, length)
+        found = read_distribution(self.engine.fetch(query).rows, positions)
         convert = _as_bool if spec.kind == "boolean" else (lambda value: value)
-        top = [ValueCount(convert(value), int(n)) for value, n, _ in rows]
-        unique = distinct >= profile.present_count
-        return replace(
-            profile, distinct_count=distinct, distinct_exact=True, top_values=[] if unique else top
+        top = [ValueCount(convert(value), n) for value, n in found.top]
+        unique = found.distinct >= profile.present_count
+        profile = replace(
+            profile,
+            distinct_count=found.distinct,
+            distinct_exact=True,
+            top_values=[] if unique else top,
+            histogram=[] if binning is None else histogram_of(binning, found.bins),
         )
+        if text:
+            shortest, longest, characters = found.lengths
+            mean = None if characters is None else characters / profile.present_count
+            lengths = LengthStats(shortest, longest, mean)
+            profile = replace(profile, min=found.low, max=found.high, lengths=lengths)
+        if numeric:
+            values = interpolate_quantiles(profile.present_count, fractions, found.at)
+            profile = replace(profile, quantiles=_quantiles(values))
+        return profile
+
+    def _ungrouped_numbers(
+        self,
+        relation: exp.Expr,
+        specs: list[ProfiledColumn],
+        profiles: list[ColumnProfile],
+        grouped: set[int],
+        unique: set[int],
+    ) -> list[ColumnProfile]:
+        """Quantiles and histograms of the numeric columns no GROUP BY will count."""
+        fractions = [f for _, f in QUANTILES]
+        changed = {}
+        pairs = []
+        for spec, profile in zip(specs, profiles, strict=True):
+            if spec.kind != "numeric" or spec.index in grouped or not profile.present_count:
+                continue
+            if spec.index in unique and is_dense(spec, profile):
+                # Every integer from min to max once: sorted position p holds min + p - 1.
+                low, high, count = int(profile.min), int(profile.max), profile.present_count
+                at = {p: float(low + p - 1) for p in quantile_positions(count, fractions)}
+                binning = binning_for(spec, profile, self.options.bins)
+                changed[spec.index] = replace(
+                    profile,
+                    quantiles=_quantiles(interpolate_quantiles(count, fractions, at)),
+                    histogram=[] if binning is None else dense_histogram(binning, low, high),
+                )
+            else:
+                pairs.append((spec, profile))
+        if pairs:
+            chosen = [s for s, _ in pairs]
+            bins = histograms(
+                relation, chosen, [p for _, p in pairs], self.options.bins, self.engine
+            )
+            query = quantiles_query(self.engine, relation, chosen, fractions)
+            row = self.engine.fetch(query).as_dicts()[0] if query is not None else None
+            for spec, profile in pairs:
+                if row is not None:
+                    quantiles = _quantiles(row[spec.alias("quantiles")])
+                else:
+                    quantiles = self._sorted_quantiles(relation, spec, profile)
+                histogram = bins.get(spec.index, [])
+                changed[spec.index] = replace(profile, quantiles=quantiles, histogram=histogram)
+        return [changed.get(s.index, p) for s, p in zip(specs, profiles, strict=True)]
 
     def _patterns(
         self, relation: exp.Expr, spec: ProfiledColumn, profile: ColumnProfile
     ) -> ColumnProfile:
         """The commonest shapes, from a sample when the values are too many to shape each."""
-        source, sampled = relation, None
+        source, sample_rows = relation, None
         distinct = profile.distinct_count or 0
         if distinct > PATTERN_VALUES and profile.row_count > PATTERN_SAMPLE_ROWS:
-            source = self.engine.sample(relation, PATTERN_SAMPLE_ROWS).subquery("steward_sample")
-            sampled = PATTERN_SAMPLE_ROWS
+            source = sampled(self.engine, relation, profile.row_count, PATTERN_SAMPLE_ROWS)
+            sample_rows = PATTERN_SAMPLE_ROWS
         query = pattern_query(self.engine, source, spec, self.options.top)
         patterns = [ValueCount(str(p), int(n)) for p, n in self.engine.fetch(query).rows]
-        return replace(profile, patterns=patterns, patterns_sample_rows=sampled)
+        return replace(profile, patterns=patterns, patterns_sample_rows=sample_rows)
 
     def _daily_rows(self, relation: exp.Expr, spec: ProfiledColumn) -> DailyRows:
         rows = self.engine.fetch(daily_rows_query(relation, spec, _MAX_DAYS + 1)).rows
@@ -288,10 +386,6 @@ def _nearly_unique(profile: ColumnProfile) -> bool:
         and profile.distinct_count is not None
         and profile.distinct_count >= NEARLY_UNIQUE * profile.present_count
     )
-
-
-def _value_counts(rows: Sequence[tuple[Any, ...]]) -> list[ValueCount]:
-    return [ValueCount(value, int(n)) for value, n in rows]
 
 
 def _float(value: Any) -> float | None:

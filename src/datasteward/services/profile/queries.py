@@ -27,7 +27,7 @@ __all__ = [
     "kind_of",
     "pattern_query",
     "quantile_rows_query",
-    "values_query",
+    "quantiles_query",
 ]
 
 _KINDS = {
@@ -84,14 +84,17 @@ def basics_query(
     engine: Engine,
     relation: exp.Expr,
     columns: Sequence[ProfiledColumn],
-    fractions: Sequence[float],
     *,
     approx: bool,
+    correlated: Sequence[ProfiledColumn] = (),
+    text: bool = True,
 ) -> exp.Select:
-    """ONE aggregate query: row count and, per column, counts, extremes, moments, quantiles.
+    """ONE aggregate query: row count and, per column, counts, extremes, moments, lengths.
 
-    Exact distinct counts come from the per-column GROUP BY of ``values_query`` instead;
-    ``approx`` adds the engine's sketch (HyperLogLog) here.
+    Exact distinct counts and quantiles come from the per-column GROUP BY of
+    ``distribution_query`` instead; ``approx`` adds the engine's sketch (HyperLogLog) here,
+    ``correlated`` the Pearson correlation of every pair of those (numeric) columns.
+    ``text``: extremes and lengths of text columns too (else their GROUP BY gives them).
     """
     terms: list[exp.Expr] = [exp.alias_(_count_star(), "row_count")]
     for column in columns:
@@ -106,15 +109,14 @@ def basics_query(
                 "max": exp.Max(this=as_int.copy()),
                 "mean": exp.Avg(this=exp.cast(as_int.copy(), exp.DataType.build("double"))),
             }
-        elif column.kind in {"string", "temporal", "time", "numeric"}:
+        elif column.kind in {"temporal", "time", "numeric"} or (column.kind == "string" and text):
             stats |= {"min": exp.Min(this=value.copy()), "max": exp.Max(this=value.copy())}
         if column.kind == "numeric":
             stats |= {
                 "mean": exp.Avg(this=column.as_double()),
                 "stddev": engine.stddev(column.as_double()),
-                "quantiles": engine.quantiles(column.as_double(), fractions),
             }
-        if column.kind == "string":
+        if column.kind == "string" and text:
             length = engine.length(value.copy())
             stats |= {
                 "len_min": exp.Min(this=length),
@@ -122,6 +124,10 @@ def basics_query(
                 "len_mean": exp.Avg(this=exp.cast(length.copy(), exp.DataType.build("double"))),
             }
         terms += [exp.alias_(e, column.alias(s)) for s, e in stats.items() if e is not None]
+    for i, a in enumerate(correlated):
+        for b in correlated[i + 1 :]:
+            pearson = exp.Corr(this=a.as_double(), expression=b.as_double())
+            terms.append(exp.alias_(pearson, f"pearson_{a.index}_{b.index}"))
     return exp.select(*terms).from_(relation.copy())
 
 
@@ -219,24 +225,20 @@ def histogram_query(
     return _union_all(parts)
 
 
-def values_query(relation: exp.Expr, column: ProfiledColumn, top: int) -> exp.Select:
-    """The ``top`` most frequent values (ties by value), each with the distinct value count.
-
-    One GROUP BY gives both: an exact distinct count costs the same hash table as the
-    frequencies, and DuckDB builds it faster than ``COUNT(DISTINCT …)``.
-    """
-    counted = (
-        exp.select(exp.alias_(column.ref, "v"), exp.alias_(_count_star(), "n"))
-        .from_(relation.copy())
-        .where(_not_null(column.ref))
-        .group_by(column.ref)
-    )
-    return (
-        exp.select("v", "n", exp.alias_(exp.Window(this=_count_star()), "distinct_values"))
-        .from_(counted.subquery("counted"))
-        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.Ordered(this=exp.column("v")))
-        .limit(top)
-    )
+def quantiles_query(
+    engine: Engine,
+    relation: exp.Expr,
+    columns: Sequence[ProfiledColumn],
+    fractions: Sequence[float],
+) -> exp.Select | None:
+    """The quantiles of columns that get no GROUP BY, in one aggregate (None: no aggregate)."""
+    terms = []
+    for column in columns:
+        quantiles = engine.quantiles(column.as_double(), fractions)
+        if quantiles is None:
+            return None
+        terms.append(exp.alias_(quantiles, column.alias("quantiles")))
+    return exp.select(*terms).from_(relation.copy())
 
 
 def pattern_query(
@@ -315,10 +317,21 @@ def correlation_query(
 
 
 def contingency_query(
-    relation: exp.Expr, pairs: Sequence[tuple[ProfiledColumn, ProfiledColumn]]
+    relation: exp.Expr, pairs: Sequence[tuple[ProfiledColumn, ProfiledColumn]], *, joint: bool
 ) -> exp.Query:
-    """Rows per (a, b) value combination of each pair, as text: the tables of Cramér's V."""
+    """Rows per (a, b) value combination of each pair, as text: the tables of Cramér's V.
+
+    ``joint``: count every combination of all the columns in one GROUP BY (one scan, for
+    columns with few combinations) and sum each pair's table from those counts.
+    """
     text = exp.DataType.build("text")
+    columns = list({c.index: c for pair in pairs for c in pair}.values())
+    weight = "n"
+    while weight in {c.name for c in columns}:
+        weight += "_"
+    source, rows = relation, _count_star()
+    if joint:
+        source, rows = exp.to_table("steward_joint"), exp.Sum(this=exp.column(weight, quoted=True))
     parts: list[exp.Query] = []
     for number, (a, b) in enumerate(pairs):
         a_text, b_text = exp.cast(a.ref, text), exp.cast(b.ref, text)
@@ -327,13 +340,21 @@ def contingency_query(
                 exp.alias_(exp.Literal.number(number), "pair"),
                 exp.alias_(a_text, "a"),
                 exp.alias_(b_text, "b"),
-                exp.alias_(_count_star(), "n"),
+                exp.alias_(rows.copy(), "n"),
             )
-            .from_(relation.copy())
+            .from_(source.copy())
             .where(exp.and_(_not_null(a.ref), _not_null(b.ref)))
             .group_by(a_text.copy(), b_text.copy())
         )
-    return _union_all(parts)
+    query = _union_all(parts)
+    if joint:
+        counted = (
+            exp.select(*(c.ref for c in columns), exp.alias_(_count_star(), weight, quoted=True))
+            .from_(relation.copy())
+            .group_by(*(c.ref for c in columns))
+        )
+        query = query.with_("steward_joint", as_=counted)
+    return query
 
 
 def _union_all(parts: Sequence[exp.Query]) -> exp.Query:

@@ -129,6 +129,13 @@ class Engine:
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        """What to compare with a string literal holding ``CAST(value AS TEXT)`` to find the
+        rows with that value again. Engines that type a bare string literal after what it is
+        compared with (DuckDB, PostgreSQL) compare the value itself, so the filter still
+        reaches indexes and Parquet statistics; others compare the text."""
+        return exp.cast(value, exp.DataType.build("text"))
+
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         """A date/timestamp value as the engine compares it (engines with real types: as is)."""
         return value

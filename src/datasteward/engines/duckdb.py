@@ -85,6 +85,9 @@ class DuckDBEngine(Engine):
         points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])
         return exp.Anonymous(this="quantile_cont", expressions=[value, points])
 
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        return value  # a string literal compared with a column is cast to its type
+
     def shape(self, value: exp.Expr) -> exp.Expr:
         # DuckDB's regexp_replace is about three times faster than its translate.
         for pattern, letter in (("[A-Z]", "A"), ("[a-z]", "a"), ("[0-9]", "9")):

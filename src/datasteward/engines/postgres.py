@@ -223,6 +223,9 @@ class PostgresEngine(Engine):
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        return value  # a string literal is of unknown type until compared: it takes the column's
+
     def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
         points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])
         return exp.WithinGroup(

@@ -238,13 +238,15 @@ def scan_dataset(
         for local, expression in monitor.expressions(ctx).items():
             plan.add(_MONITOR, local, expression)
     row, failures = _run_plan(ctx, plan, [*aggregated, _MONITOR])
+    values: dict[int, dict[str, Any]] = {}
     for index in aggregated:
         check = checks[index]
         if index in failures:
             outcomes[index] = _error(check, failures[index])
             continue
+        values[index] = plan.values_for(index, row)
         try:
-            outcomes[index] = check.definition.evaluate(check, plan.values_for(index, row), ctx)
+            outcomes[index] = check.definition.evaluate(check, values[index], ctx)
         except (CheckDefinitionError, QueryError) as error:
             outcomes[index] = _error(check, str(error))
     for index in alone:
@@ -269,7 +271,7 @@ def scan_dataset(
             outcomes[index] = check.definition.evaluate_history(check, current, log, ctx)
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
-    results = [_result(check, outcomes[i], ctx) for i, check in enumerate(checks)]
+    results = [_result(check, outcomes[i], ctx, values.get(i)) for i, check in enumerate(checks)]
     seconds = time.perf_counter() - clock
     columns = {c.name: c.type for c in ctx.columns}
     count = None if row_count is None else int(row_count)
@@ -323,7 +325,12 @@ def _run_plan(
     return row, failures
 
 
-def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> CheckResult:
+def _result(
+    check: Check,
+    outcome: Outcome | CheckResult,
+    ctx: ScanContext,
+    values: dict[str, Any] | None = None,
+) -> CheckResult:
     if isinstance(outcome, CheckResult):
         return outcome
     if outcome.passed:
@@ -332,7 +339,7 @@ def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> C
         status = CheckStatus.WARN if check.severity is Severity.WARN else CheckStatus.FAIL
     samples = outcome.samples
     if samples is None and not outcome.passed and check.params.samples > 0:
-        samples = _samples(check, ctx)
+        samples = _samples(check, ctx, values)
     return CheckResult(
         name=check.name,
         type=check.type,
@@ -346,9 +353,9 @@ def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> C
     )
 
 
-def _samples(check: Check, ctx: ScanContext) -> list[dict[str, Any]]:
+def _samples(check: Check, ctx: ScanContext, values: dict[str, Any] | None) -> list[dict[str, Any]]:
     try:
-        query = check.definition.failing_rows(check, ctx, check.params.samples)
+        query = check.definition.failing_rows(check, ctx, check.params.samples, values)
         return ctx.engine.fetch(query).as_dicts() if query is not None else []
     except (QueryError, CheckDefinitionError):
         return []  # samples are a courtesy; the verdict already stands

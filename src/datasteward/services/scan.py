@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from datasteward.services.monitor.drift_reference import ReferenceLoader
     from datasteward.store import Store
     from datasteward.store.monitoring import MonitorLog
+    from datasteward.store.sqlite_record import SQLiteRecorder
 
 __all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
 
@@ -76,10 +77,11 @@ def scan(
     ``run_id`` makes a retried job idempotent: recording the same id twice stores once.
     """
     names = select_datasets(project, datasets)
-    if record:
-        _warm_up_store_imports()
     # Every check is validated before anything runs: a typo is exit 2, not a half scan.
     checks = {name: _checks_of(project, name) for name in names}
+    quick = _quick_recorder(project, checks) if record else None
+    if record and quick is None:
+        _warm_up_store_imports()
     started = datetime.now(UTC)
     logical_time = (as_of or started).astimezone(UTC)
     listener = listener or ScanListener()
@@ -100,13 +102,17 @@ def scan(
             if listener.dataset_finished:
                 listener.dataset_finished(result)
         run = Run(run_id or uuid.uuid4().hex, logical_time, started, datetime.now(UTC), results)
-        if store is not None:
+        if quick is not None:
+            quick.record(run)
+        elif store is not None:
             record_run(project, run, store.get())
     finally:
         if own_pool:
             sources.close()
         if store is not None:
             store.close()
+        if quick is not None:
+            quick.close()
         if references is not None:
             references.close()
     return run
@@ -119,6 +125,16 @@ def _reference_loader(project: Project, checks: dict[str, list[Check]]) -> Refer
     from datasteward.services.monitor.drift_reference import ReferenceLoader
 
     return ReferenceLoader(project)
+
+
+def _quick_recorder(project: Project, checks: dict[str, list[Check]]) -> SQLiteRecorder | None:
+    """A sqlite3 recorder when the run needs nothing but recording (no history, no alerts)
+    and the store is a current SQLite file: the scan then never imports SQLAlchemy."""
+    if project.alerts or any(c.definition.needs_history for f in checks.values() for c in f):
+        return None
+    from datasteward.store.sqlite_record import open_current
+
+    return open_current(project.store_url())
 
 
 def _warm_up_store_imports() -> None:

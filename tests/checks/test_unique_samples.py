@@ -87,12 +87,13 @@ def test_samples_are_duplicated_rows_without_a_second_grouping(
     ("text", "width", "expected"),
     [
         ("", 1, []),
-        ("3:a:b1:/", 1, [("a:b",), ("/",)]),
-        ("0:2:12", 2, [("", "12")]),
-        ("2:👍x", 1, [("👍x",)]),
-        ("9:short", 1, None),  # garbled: fall back to grouping again
-        ("x:1", 1, None),
-        ("1:a", 2, None),
+        ("1:23:a:b1:11:/", 1, [("/",), ("a:b",)]),  # smallest first, by rank
+        ("1:10:2:12", 2, [("", "12")]),
+        ("1:12:👍x", 1, [("👍x",)]),
+        ("1:19:short", 1, None),  # garbled: fall back to grouping again
+        ("1:1x:1", 1, None),
+        ("1:11:a", 2, None),
+        ("1:a1:b", 1, None),  # a rank that is no number
     ],
 )
 def test_key_text_decoding(text: str, width: int, expected: list[tuple[str, ...]] | None) -> None:

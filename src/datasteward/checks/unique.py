@@ -82,8 +82,9 @@ class Unique(RowLevelCheck):
     def _duplicates(self, check: Check, ctx: ScanContext) -> exp.Expr:
         """One text value from one grouping: ``<failed rows>/<smallest duplicated keys>``.
 
-        Each key column's text is written ``<length>:<text>`` (lengths in characters), so
-        any text survives the trip without an engine-specific array type.
+        Each key is its rank followed by its columns' texts, each written
+        ``<length>:<text>`` (lengths in characters), so any text survives the trip without
+        an engine-specific array type.
         """
         names = [f"k{i}" for i in range(len(check.columns))]
         keys = [ctx.column(c) for c in check.columns]
@@ -93,19 +94,21 @@ class Unique(RowLevelCheck):
             *(exp.alias_(key, name) for key, name in zip(keys, names, strict=True)),
             exp.alias_(exp.Count(this=exp.Star()), "n"),
         )
+        order = [exp.column(n) for n in names]
+        smallest = exp.select(*names).from_(_GROUPS).order_by(*order).limit(SAMPLE_KEYS)
+        # Aggregates concatenate in no promised order: each key carries its rank.
+        rank = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
         encoded: list[exp.Expr] = []
-        for name in names:
-            size = _text(ctx.engine.length(exp.column(name)))
-            encoded += [size, exp.Literal.string(":"), _text(exp.column(name))]
-        smallest = (
-            exp.select(exp.alias_(_concat(encoded), "e"))
-            .from_(_GROUPS)
-            .order_by(*(exp.column(n) for n in names))
-            .limit(SAMPLE_KEYS)
-        )
+        for value in [rank, *(exp.column(n) for n in names)]:
+            size = _text(ctx.engine.length(value.copy()))
+            encoded += [size, exp.Literal.string(":"), _text(value.copy())]
         listed = exp.select(
             exp.GroupConcat(this=exp.column("e"), separator=exp.Literal.string(""))
-        ).from_(smallest.subquery("smallest"))
+        ).from_(
+            exp.select(exp.alias_(_concat(encoded), "e"))
+            .from_(smallest.subquery("smallest"))
+            .subquery("ranked")
+        )
         failed = exp.Coalesce(this=exp.Sum(this=exp.column("n")), expressions=[_zero()])
         both = _concat(
             [
@@ -132,6 +135,9 @@ class Unique(RowLevelCheck):
     ) -> exp.Select | None:
         keys = [ctx.column(c) for c in check.columns]
         found = _decode(_split(values["duplicates"])[1], len(keys)) if values else None
+        # Every duplicated key has two rows or more: the first ``limit`` rows in key order
+        # have one of the ``limit`` smallest keys. Fewer literals keep the filter cheap.
+        found = found[:limit] if found is not None else None
         if found is None:  # no keys at hand: find them with a second grouping
             duplicates = self._duplicate_keys(check, ctx, *keys)
             target: exp.Expr = keys[0] if len(keys) == 1 else exp.Tuple(expressions=keys)
@@ -180,7 +186,8 @@ def _split(value: Any) -> tuple[int, str]:
 
 
 def _decode(text: str, width: int) -> list[tuple[str, ...]] | None:
-    """The keys written as ``<length>:<text>`` items, ``width`` items per key (None: garbled)."""
+    """The keys, smallest first, from ``<length>:<text>`` items: a rank, then ``width``
+    column texts per key (None: garbled)."""
     items: list[str] = []
     position = 0
     try:
@@ -194,9 +201,12 @@ def _decode(text: str, width: int) -> list[tuple[str, ...]] | None:
             position = end
     except ValueError:
         return None
-    if len(items) % width:
+    if len(items) % (width + 1):
         return None
-    return [tuple(items[i : i + width]) for i in range(0, len(items), width)]
+    ranked = [items[i : i + width + 1] for i in range(0, len(items), width + 1)]
+    if not all(key[0].isdigit() for key in ranked):
+        return None
+    return [tuple(key[1:]) for key in sorted(ranked, key=lambda key: int(key[0]))]
 
 
 def _matching(keys: list[exp.Column], found: list[tuple[str, ...]], ctx: ScanContext) -> exp.Expr:

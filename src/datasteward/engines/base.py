@@ -51,6 +51,10 @@ class Engine:
     changes_in_place: ClassVar[bool] = True
     #: Typical relative error of ``approx_distinct`` (None: it counts exactly).
     approx_distinct_error: ClassVar[float | None] = None
+    #: Whether monitoring estimates distinct counts from a row sample (``sampled_rows``)
+    #: instead of counting them in the scan: without a sketch, an exact COUNT(DISTINCT)
+    #: of every column costs a server more than the rest of the scan.
+    distinct_from_sample: ClassVar[bool] = False
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------
@@ -143,6 +147,10 @@ class Engine:
     def sample(self, relation: exp.Expr, rows: int) -> exp.Select:
         """About ``rows`` random rows of a relation (override with the dialect's sampling)."""
         return exp.select("*").from_(relation.copy()).order_by(exp.Rand()).limit(rows)
+
+    def sampled_rows(self, relation: exp.Expr, percent: float) -> exp.Expr:
+        """The relation reduced to a repeatable random ``percent`` of its rows."""
+        raise NotImplementedError
 
     def to_sql(self, query: exp.Expr) -> str:
         return query.sql(dialect=self.dialect)

@@ -374,6 +374,10 @@ def _samples(check: Check, ctx: ScanContext, values: dict[str, Any] | None) -> l
         query = check.definition.failing_rows(check, ctx, check.params.samples, values)
         return ctx.engine.fetch(query).as_dicts() if query is not None else []
     except (QueryError, CheckDefinitionError):
+        if values is not None:
+            # The main query's values steered the samples query and it failed (a key type
+            # the engine cannot compare with text, say): ask again without them.
+            return _samples(check, ctx, None)
         return []  # samples are a courtesy; the verdict already stands
 
 

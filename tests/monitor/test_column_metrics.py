@@ -202,6 +202,25 @@ def test_postgres_estimates_distinct_counts_after_the_scan(
         assert metric_of(result, "distinct_count", column) == exact
 
 
+def test_postgres_views_get_exact_distinct_counts(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    frame = _frame()
+    project = _postgres_project(postgres_url, frame, tmp_path, "steward_monitor_view")
+    url = project.sources["shop"].url
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE VIEW recent AS SELECT * FROM orders WHERE order_id >= 0")
+    project = parse_project(
+        "sources: {shop: {type: postgres, url: " + json.dumps(url) + "}}\n"
+        "datasets:\n  recent: {source: shop, table: public.recent}\n",
+        base_dir=tmp_path,
+    )
+    (result,) = scan(project, as_of=AS_OF, record=False).datasets
+    for column in ("order_id", "email"):  # a view cannot be sampled: counted exactly
+        exact = int(frame[column].nunique(dropna=True))
+        assert metric_of(result, "distinct_count", column) == exact
+
+
 @pytest.mark.parametrize(
     ("sampled", "distinct", "once", "present", "expected"),
     [

@@ -114,7 +114,7 @@ class ColumnMetrics:
         try:
             found = ctx.engine.fetch(self._sample_query(ctx, percent))
         except QueryError:
-            return {name: None for name, _ in self.columns}
+            return self._exact_distinct(ctx)  # a relation that cannot be sampled (a view)
         counts = dict(zip(found.columns, found.rows[0], strict=True))
         estimates: dict[str, float | None] = {}
         for i, (name, _family) in enumerate(self.columns):
@@ -122,6 +122,22 @@ class ColumnMetrics:
             sampled, distinct, once = (int(counts[f"{part}{i}"] or 0) for part in ("n", "d", "f"))
             estimates[name] = duj1(sampled, distinct, once, present)
         return estimates
+
+    def _exact_distinct(self, ctx: ScanContext) -> dict[str, float | None]:
+        from datasteward.engines.base import QueryError
+
+        terms = [
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[ctx.column(name)])), f"d{i}")
+            for i, (name, _) in enumerate(self.columns)
+        ]
+        try:
+            found = ctx.engine.fetch(exp.select(*terms).from_(ctx.relation.copy()))
+        except QueryError:
+            return {name: None for name, _ in self.columns}
+        return {
+            name: _number(value)
+            for (name, _), value in zip(self.columns, found.rows[0], strict=True)
+        }
 
     def _sample_query(self, ctx: ScanContext, percent: float) -> exp.Select:
         """Per column: values in the sample, distinct values, values seen exactly once."""

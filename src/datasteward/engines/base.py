@@ -73,6 +73,10 @@ class Engine:
         """Run a query and stream its result as Arrow batches (bounded memory)."""
         raise NotImplementedError
 
+    def fetch_limited(self, query: exp.Expr) -> Rows:
+        """Run a query whose LIMIT lets it stop after a few rows (failing-row samples)."""
+        return self.fetch(query)
+
     def close(self) -> None:
         raise NotImplementedError
 

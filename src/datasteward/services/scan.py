@@ -372,7 +372,7 @@ def _result(
 def _samples(check: Check, ctx: ScanContext, values: dict[str, Any] | None) -> list[dict[str, Any]]:
     try:
         query = check.definition.failing_rows(check, ctx, check.params.samples, values)
-        return ctx.engine.fetch(query).as_dicts() if query is not None else []
+        return ctx.engine.fetch_limited(query).as_dicts() if query is not None else []
     except (QueryError, CheckDefinitionError):
         if values is not None:
             # The main query's values steered the samples query and it failed (a key type

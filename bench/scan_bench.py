@@ -903,6 +903,7 @@ sys.stdout.flush()
 marks["output written"] = time.perf_counter() - start
 lines = [(at, f"{seconds:6.3f} s  " + (
     "the main query" if "COUNT(*) AS m0" in text
+    else "monitor: distinct counts from a row sample" if "TABLESAMPLE" in text
     else "samples: " + text.partition(" WHERE ")[2][:70] if " WHERE " in text
     else text[:80])) for at, seconds, text in statements]
 lines += [(at, f"{'':8}  {name}") for name, at in marks.items()]

@@ -926,7 +926,7 @@ def bench_phases(engine: str, rows: int) -> None:
                 done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=True)
                 wall = time.perf_counter() - clock
                 print(f"\nsteward scan, monitor: {monitor} ({engine}, {rows:,} rows): "
-                      f"{wall:.3f} s in all (a second run; times from the interpreter's start)")  # fmt: skip
+                      f"{wall:.3f} s in all (a second run; times from its first line)")  # fmt: skip
                 print("      at  takes     what")
                 print(done.stderr.rstrip())
 

@@ -25,14 +25,18 @@ from datasteward.engines.base import QueryError
 from datasteward.errors import CheckDefinitionError, SourceError, UsageError, did_you_mean
 from datasteward.model import CheckResult, CheckStatus, DatasetResult, MetricValue, Run, Severity
 from datasteward.services.json_values import jsonable
+from datasteward.services.scan_store import (
+    LazyStore,
+    quick_recorder,
+    record_run,
+    warm_up_store_imports,
+)
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
     from datasteward.config.models import Project
     from datasteward.services.monitor.drift_reference import ReferenceLoader
-    from datasteward.store import Store
     from datasteward.store.monitoring import MonitorLog
-    from datasteward.store.sqlite_record import SQLiteRecorder
 
 __all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
 
@@ -79,15 +83,15 @@ def scan(
     names = select_datasets(project, datasets)
     # Every check is validated before anything runs: a typo is exit 2, not a half scan.
     checks = {name: _checks_of(project, name) for name in names}
-    quick = _quick_recorder(project, checks) if record else None
+    quick = quick_recorder(project, checks) if record else None
     if record and quick is None:
-        _warm_up_store_imports()
+        warm_up_store_imports()
     started = datetime.now(UTC)
     logical_time = (as_of or started).astimezone(UTC)
     listener = listener or ScanListener()
     own_pool = pool is None
     sources = pool or SourcePool(project)
-    store = _LazyStore(project) if record else None
+    store = LazyStore(project) if record else None
     references = _reference_loader(project, checks)
     results = []
     try:
@@ -127,77 +131,8 @@ def _reference_loader(project: Project, checks: dict[str, list[Check]]) -> Refer
     return ReferenceLoader(project)
 
 
-def _quick_recorder(project: Project, checks: dict[str, list[Check]]) -> SQLiteRecorder | None:
-    """A sqlite3 recorder when the run needs nothing but recording (no history, no alerts)
-    and the store is a current SQLite file: the scan then never imports SQLAlchemy."""
-    if project.alerts or any(c.definition.needs_history for f in checks.values() for c in f):
-        return None
-    from datasteward.store.sqlite_record import open_current
-
-    return open_current(project.store_url())
-
-
-def _warm_up_store_imports() -> None:
-    """Import the store (SQLAlchemy: ~0.1 s) on a thread while the engine scans.
-
-    Engines release the GIL while they work, so the import is hidden behind the query
-    instead of adding to every scan's wall time.
-    """
-    import threading
-
-    def load() -> None:
-        import datasteward.store  # noqa: F401
-
-    threading.Thread(target=load, name="steward-store-import", daemon=True).start()
-
-
 def _checks_of(project: Project, dataset: str) -> list[Check]:
     return [check for spec in project.datasets[dataset].checks for check in build_checks(spec)]
-
-
-class _LazyStore:
-    """Opens the store on first use: scans without history checks never wait for it."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._store: Store | None = None
-
-    def get(self) -> Store:
-        if self._store is None:
-            from datasteward.store import Store
-
-            self._store = Store.open(self.project.store_url())
-        return self._store
-
-    def monitoring(self) -> MonitorLog:
-        return self.get().monitoring
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def record_run(project: Project, run: Run, store: Store) -> None:
-    """Store the run, its schemas and flag the metric points anomaly checks rejected."""
-    store.record_run(run)
-    for dataset in run.datasets:
-        if dataset.columns:
-            store.monitoring.record_schema(dataset.dataset, run.run_id, run.as_of, dataset.columns)
-        for check in dataset.checks:
-            if check.type == "anomaly" and check.status in (CheckStatus.FAIL, CheckStatus.WARN):
-                observed = check.observed if isinstance(check.observed, dict) else {}
-                store.monitoring.flag(
-                    dataset.dataset,
-                    str(observed.get("metric")),
-                    check.column,
-                    run.run_id,
-                    run.as_of,
-                )
-    if project.alerts:
-        # Imported here: projects without alerts never pay for it. Never raises.
-        from datasteward.services.alerts import notify_after_scan
-
-        notify_after_scan(project, run, store)
 
 
 def scan_dataset(

@@ -41,6 +41,7 @@ import platform
 import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -809,6 +810,81 @@ def _setup(engine: str, workdir: Path, data: Dataset) -> Iterator[Setup]:
             yield setup
 
 
+# Runs one `steward scan` in this child process with every SQL statement timed: where the
+# time goes. argv[1] is the config; the times go to stderr, the scan's JSON to stdout.
+PHASES = """\
+import sys, time
+start = time.perf_counter()
+statements = []
+from datasteward.engines.base import Engine
+from datasteward.engines.duckdb import DuckDBEngine
+from datasteward.engines.postgres import PostgresEngine
+from datasteward.engines.sqlite import SQLiteEngine
+
+def timed(cls, name):
+    original = getattr(cls, name)
+    def run(self, query):
+        clock = time.perf_counter()
+        try:
+            return original(self, query)
+        finally:
+            text = query.sql(dialect=self.dialect) if name == "fetch" else "schema probe"
+            statements.append((clock - start, time.perf_counter() - clock, text))
+    setattr(cls, name, run)
+
+for cls in (DuckDBEngine, PostgresEngine, SQLiteEngine):
+    timed(cls, "fetch")
+    timed(cls, "columns")
+import datasteward.services.scan as scan_service
+original_scan = scan_service.scan
+marks = {}
+def scan(*args, **kwargs):
+    marks["scan starts"] = time.perf_counter() - start
+    try:
+        return original_scan(*args, **kwargs)
+    finally:
+        marks["scan ends (run stored)"] = time.perf_counter() - start
+scan_service.scan = scan
+import datasteward.cli.progress
+datasteward.cli.progress.scan = scan
+from datasteward.cli.main import app
+sys.argv = ["steward", "scan", "orders", "-c", sys.argv[1], "--format", "json", "--as-of", AS_OF]
+try:
+    app()
+except SystemExit:
+    pass
+sys.stdout.flush()
+marks["output written"] = time.perf_counter() - start
+lines = [(at, f"{seconds:6.3f} s  " + (
+    "the main query" if "COUNT(*) AS m0" in text
+    else "monitor: distinct counts from a row sample" if "TABLESAMPLE" in text
+    else "samples: " + text.partition(" WHERE ")[2][:70] if " WHERE " in text
+    else text[:80])) for at, seconds, text in statements]
+lines += [(at, f"{'':8}  {name}") for name, at in marks.items()]
+for at, line in sorted(lines):
+    print(f"  {at:6.3f} s  {line}", file=sys.stderr)
+""".replace("AS_OF", repr(AS_OF))
+
+
+def bench_phases(engine: str, rows: int) -> None:
+    """One timed `steward scan` per monitor setting: the start of each phase and statement."""
+    data = generate(rows)
+    with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
+        workdir = Path(tmp)
+        with _setup(engine, workdir, data) as setup:
+            for monitor in ("auto", "off"):
+                config = steward_config(workdir, setup, monitor)
+                argv = [sys.executable, "-c", PHASES, str(config)]
+                subprocess.run(argv, cwd=workdir, capture_output=True, check=True)  # store, cache
+                clock = time.perf_counter()
+                done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=True)
+                wall = time.perf_counter() - clock
+                print(f"\nsteward scan, monitor: {monitor} ({engine}, {rows:,} rows): "
+                      f"{wall:.3f} s in all (a second run; times from its first line)")  # fmt: skip
+                print("      at  takes     what")
+                print(done.stderr.rstrip())
+
+
 def bench_help() -> float:
     command = [steward_command(), "--help"]
     with tempfile.TemporaryDirectory(prefix="steward-bench-") as tmp:
@@ -832,6 +908,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--help-time", action="store_true",
                         help=f"also time `steward --help` (median of {HELP_REPEAT})")  # fmt: skip
     parser.add_argument("--no-scan", action="store_true", help="skip the scan benchmark")
+    parser.add_argument("--phases", action="store_true",
+                        help="instead: time the phases and SQL statements of one steward scan")  # fmt: skip
     parser.add_argument("--markdown", action="store_true",
                         help="also print the results as markdown for docs/benchmarks.md")  # fmt: skip
     args = parser.parse_args(argv)
@@ -839,6 +917,9 @@ def main(argv: list[str] | None = None) -> int:
     if rows < 1_000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")
 
+    if args.phases:
+        bench_phases(args.engine, rows)
+        return 0
     results = []
     if not args.no_scan:
         results.append(bench_scan(args.engine, rows, args.repeat))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -474,3 +477,25 @@ def test_unreachable_data_exits_3_with_one_line(
     for word in words:
         assert word in line, line
     assert "secret" not in result.stdout + result.stderr, "the password leaked"
+
+
+def test_only_the_steward_script_exits_without_teardown(tmp_path: Path) -> None:
+    """Programs and tests that call ``run()`` get control back; the command itself skips
+    the interpreter's teardown once its work is done (its output must still be whole)."""
+    from datasteward.cli import main
+
+    assert not main._is_the_steward_script()
+    project = write_example_project(tmp_path / "example")
+    script = tmp_path / "steward"
+    script.write_text("import sys\nfrom datasteward.cli.main import run\nsys.exit(run())\n")
+    done = subprocess.run(
+        [sys.executable, str(script), "scan", "--format", "json", "--as-of", AS_OF],
+        cwd=project.directory,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["summary"]["fail"] > 0

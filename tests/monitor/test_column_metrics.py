@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,3 +146,95 @@ def test_monitor_off_records_only_the_row_count(tmp_path: Path) -> None:
     shop.write(_frame())
     (result,) = scan(shop.project([], monitor="off"), as_of=AS_OF).datasets
     assert [(m.name, m.column, m.value) for m in result.metrics] == [("row_count", None, ROWS)]
+
+
+# -- PostgreSQL: distinct counts estimated from a sample, not counted in the scan ----------
+
+
+def _postgres_project(admin_url: str, frame: pd.DataFrame, folder: Path, name: str) -> Any:
+    import psycopg
+
+    admin = admin_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    before, _, query = admin.partition("?")
+    url = f"{before.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    plain = frame.astype(object).where(frame.notna(), None)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE orders (order_id bigint, amount double precision, quantity bigint, "
+            "email text, created_at timestamp)"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO orders VALUES (%s, %s, %s, %s, %s)",
+                [tuple(row) for row in plain.itertuples(index=False)],
+            )
+    return parse_project(
+        "sources: {shop: {type: postgres, url: " + json.dumps(url) + "}}\n"
+        "datasets:\n  orders: {source: shop, table: public.orders}\n",
+        base_dir=folder,
+    )
+
+
+def test_postgres_estimates_distinct_counts_after_the_scan(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datasteward.engines.postgres import PostgresEngine
+
+    frame = _frame()
+    project = _postgres_project(postgres_url, frame, tmp_path, "steward_monitor_distinct")
+    queries: list[str] = []
+    fetch = PostgresEngine.fetch
+
+    def noted(self: PostgresEngine, query: Any) -> Any:
+        queries.append(self.to_sql(query))
+        return fetch(self, query)
+
+    monkeypatch.setattr(PostgresEngine, "fetch", noted)
+    (result,) = scan(project, as_of=AS_OF, record=False).datasets
+    assert "DISTINCT" not in queries[0].upper()  # the one scan sorts nothing
+    assert any("BERNOULLI" in q.upper() for q in queries[1:])
+    for column in ("order_id", "amount", "quantity", "email", "created_at"):
+        # Fewer rows than the sample size: the sample holds every row, counts are exact.
+        exact = int(frame[column].nunique(dropna=True))
+        assert metric_of(result, "distinct_count", column) == exact
+
+
+def test_postgres_views_get_exact_distinct_counts(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    frame = _frame()
+    project = _postgres_project(postgres_url, frame, tmp_path, "steward_monitor_view")
+    url = project.sources["shop"].url
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("CREATE VIEW recent AS SELECT * FROM orders WHERE order_id >= 0")
+    project = parse_project(
+        "sources: {shop: {type: postgres, url: " + json.dumps(url) + "}}\n"
+        "datasets:\n  recent: {source: shop, table: public.recent}\n",
+        base_dir=tmp_path,
+    )
+    (result,) = scan(project, as_of=AS_OF, record=False).datasets
+    for column in ("order_id", "email"):  # a view cannot be sampled: counted exactly
+        exact = int(frame[column].nunique(dropna=True))
+        assert metric_of(result, "distinct_count", column) == exact
+
+
+@pytest.mark.parametrize(
+    ("sampled", "distinct", "once", "present", "expected"),
+    [
+        (100, 40, 10, 100, 40),  # the sample is everything
+        (100, 4, 0, 10_000, 4),  # every value seen twice or more: few values
+        (100, 100, 100, 10_000, 10_000),  # every value seen once: a key
+        (100, 60, 30, 10_000, 85),  # in between: 6000 / 70.3
+        (0, 0, 0, None, None),  # nothing known
+        (0, 0, 0, 0, 0),  # an empty column
+    ],
+)
+def test_duj1_estimates(
+    sampled: int, distinct: int, once: int, present: float | None, expected: float | None
+) -> None:
+    from datasteward.services.monitor.column_metrics import duj1
+
+    assert duj1(sampled, distinct, once, present) == expected

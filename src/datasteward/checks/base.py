@@ -117,8 +117,17 @@ class CheckDefinition:
         """Decide pass or fail from the metric values."""
         raise NotImplementedError
 
-    def failing_rows(self, check: Check, ctx: ScanContext, limit: int) -> exp.Select | None:
-        """A query returning sample failing rows, or None when rows make no sense."""
+    def failing_rows(
+        self,
+        check: Check,
+        ctx: ScanContext,
+        limit: int,
+        values: Mapping[str, Any] | None = None,
+    ) -> exp.Select | None:
+        """A query returning sample failing rows, or None when rows make no sense.
+
+        ``values`` are the check's metric values from the main query, when at hand.
+        """
         return None
 
     def is_alone(self, check: Check, ctx: ScanContext) -> bool:

@@ -69,7 +69,13 @@ class RowLevelCheck(CheckDefinition):
             check, int(values["considered"] or 0), int(values["failed"] or 0), self.problem(check)
         )
 
-    def failing_rows(self, check: Check, ctx: ScanContext, limit: int) -> exp.Select | None:
+    def failing_rows(
+        self,
+        check: Check,
+        ctx: ScanContext,
+        limit: int,
+        values: Mapping[str, Any] | None = None,
+    ) -> exp.Select | None:
         return ctx.rows().where(self.failing(check, ctx)).limit(limit)
 
 

@@ -51,6 +51,10 @@ class Engine:
     changes_in_place: ClassVar[bool] = True
     #: Typical relative error of ``approx_distinct`` (None: it counts exactly).
     approx_distinct_error: ClassVar[float | None] = None
+    #: Whether monitoring estimates distinct counts from a row sample (``sampled_rows``)
+    #: instead of counting them in the scan: without a sketch, an exact COUNT(DISTINCT)
+    #: of every column costs a server more than the rest of the scan.
+    distinct_from_sample: ClassVar[bool] = False
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------
@@ -68,6 +72,10 @@ class Engine:
     def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         """Run a query and stream its result as Arrow batches (bounded memory)."""
         raise NotImplementedError
+
+    def fetch_limited(self, query: exp.Expr) -> Rows:
+        """Run a query whose LIMIT lets it stop after a few rows (failing-row samples)."""
+        return self.fetch(query)
 
     def close(self) -> None:
         raise NotImplementedError
@@ -129,6 +137,13 @@ class Engine:
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        """What to compare with a string literal holding ``CAST(value AS TEXT)`` to find the
+        rows with that value again. Engines that type a bare string literal after what it is
+        compared with (DuckDB, PostgreSQL) compare the value itself, so the filter still
+        reaches indexes and Parquet statistics; others compare the text."""
+        return exp.cast(value, exp.DataType.build("text"))
+
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         """A date/timestamp value as the engine compares it (engines with real types: as is)."""
         return value
@@ -136,6 +151,10 @@ class Engine:
     def sample(self, relation: exp.Expr, rows: int) -> exp.Select:
         """About ``rows`` random rows of a relation (override with the dialect's sampling)."""
         return exp.select("*").from_(relation.copy()).order_by(exp.Rand()).limit(rows)
+
+    def sampled_rows(self, relation: exp.Expr, percent: float) -> exp.Expr:
+        """The relation reduced to a repeatable random ``percent`` of its rows."""
+        raise NotImplementedError
 
     # -- shortcuts an engine may offer (None: it has none, callers take the general way) --
     #: The widest ``high - low`` that ``distinct_in_range`` accepts.

@@ -151,6 +151,18 @@ class DuckDBEngine(Engine):
         names = [str(d[0]) for d in result.description or []]
         return Rows(names, [tuple(row) for row in result.fetchall()])
 
+    def fetch_limited(self, query: exp.Expr) -> Rows:
+        # Parallel threads each scan ahead a whole row group before the LIMIT stops them:
+        # on one thread the nine samples of the scan benchmark took 0.25-0.30 s instead of
+        # 0.42-0.65 s (5M rows of Parquet, a busy machine), at half the CPU time.
+        threads = self.connection.execute("SELECT current_setting('threads')").fetchone()
+        self.connection.execute("SET threads = 1")
+        try:
+            return self.fetch(query)
+        finally:
+            if threads is not None:
+                self.connection.execute(f"SET threads = {int(threads[0])}")
+
     def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import duckdb
 
@@ -168,6 +180,9 @@ class DuckDBEngine(Engine):
     def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
         points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])
         return exp.Anonymous(this="quantile_cont", expressions=[value, points])
+
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        return value  # a string literal compared with a column is cast to its type
 
     def shape(self, value: exp.Expr) -> exp.Expr:
         # DuckDB's regexp_replace is about three times faster than its translate.

@@ -29,6 +29,7 @@ def mask_password(url: str) -> str:
 
 class PostgresEngine(Engine):
     dialect: ClassVar[str] = "postgres"
+    distinct_from_sample: ClassVar[bool] = True  # COUNT(DISTINCT) sorts: 1.5 s → 3.7 s
 
     def __init__(self, url: str, *, label: str = "postgres") -> None:
         import psycopg
@@ -222,6 +223,21 @@ class PostgresEngine(Engine):
 
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
+
+    def sampled_rows(self, relation: exp.Expr, percent: float) -> exp.Expr:
+        table = relation.copy()
+        table.set(
+            "sample",
+            exp.TableSample(
+                method=exp.var("BERNOULLI"),
+                percent=exp.Literal.number(f"{percent:.6g}"),
+                seed=exp.Literal.number(0),
+            ),
+        )
+        return table
+
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        return value  # a string literal is of unknown type until compared: it takes the column's
 
     def quantiles(self, value: exp.Expr, fractions: Sequence[float]) -> exp.Expr | None:
         points = exp.Array(expressions=[exp.Literal.number(f) for f in fractions])

@@ -25,12 +25,17 @@ from datasteward.engines.base import QueryError
 from datasteward.errors import CheckDefinitionError, SourceError, UsageError, did_you_mean
 from datasteward.model import CheckResult, CheckStatus, DatasetResult, MetricValue, Run, Severity
 from datasteward.services.json_values import jsonable
+from datasteward.services.scan_store import (
+    LazyStore,
+    quick_recorder,
+    record_run,
+    warm_up_store_imports,
+)
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
     from datasteward.config.models import Project
     from datasteward.services.monitor.drift_reference import ReferenceLoader
-    from datasteward.store import Store
     from datasteward.store.monitoring import MonitorLog
 
 __all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
@@ -76,16 +81,17 @@ def scan(
     ``run_id`` makes a retried job idempotent: recording the same id twice stores once.
     """
     names = select_datasets(project, datasets)
-    if record:
-        _warm_up_store_imports()
     # Every check is validated before anything runs: a typo is exit 2, not a half scan.
     checks = {name: _checks_of(project, name) for name in names}
+    quick = quick_recorder(project, checks) if record else None
+    if record and quick is None:
+        warm_up_store_imports()
     started = datetime.now(UTC)
     logical_time = (as_of or started).astimezone(UTC)
     listener = listener or ScanListener()
     own_pool = pool is None
     sources = pool or SourcePool(project)
-    store = _LazyStore(project) if record else None
+    store = LazyStore(project) if record else None
     references = _reference_loader(project, checks)
     results = []
     try:
@@ -100,13 +106,17 @@ def scan(
             if listener.dataset_finished:
                 listener.dataset_finished(result)
         run = Run(run_id or uuid.uuid4().hex, logical_time, started, datetime.now(UTC), results)
-        if store is not None:
+        if quick is not None:
+            quick.record(run)
+        elif store is not None:
             record_run(project, run, store.get())
     finally:
         if own_pool:
             sources.close()
         if store is not None:
             store.close()
+        if quick is not None:
+            quick.close()
         if references is not None:
             references.close()
     return run
@@ -121,67 +131,8 @@ def _reference_loader(project: Project, checks: dict[str, list[Check]]) -> Refer
     return ReferenceLoader(project)
 
 
-def _warm_up_store_imports() -> None:
-    """Import the store (SQLAlchemy: ~0.1 s) on a thread while the engine scans.
-
-    Engines release the GIL while they work, so the import is hidden behind the query
-    instead of adding to every scan's wall time.
-    """
-    import threading
-
-    def load() -> None:
-        import datasteward.store  # noqa: F401
-
-    threading.Thread(target=load, name="steward-store-import", daemon=True).start()
-
-
 def _checks_of(project: Project, dataset: str) -> list[Check]:
     return [check for spec in project.datasets[dataset].checks for check in build_checks(spec)]
-
-
-class _LazyStore:
-    """Opens the store on first use: scans without history checks never wait for it."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._store: Store | None = None
-
-    def get(self) -> Store:
-        if self._store is None:
-            from datasteward.store import Store
-
-            self._store = Store.open(self.project.store_url())
-        return self._store
-
-    def monitoring(self) -> MonitorLog:
-        return self.get().monitoring
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def record_run(project: Project, run: Run, store: Store) -> None:
-    """Store the run, its schemas and flag the metric points anomaly checks rejected."""
-    store.record_run(run)
-    for dataset in run.datasets:
-        if dataset.columns:
-            store.monitoring.record_schema(dataset.dataset, run.run_id, run.as_of, dataset.columns)
-        for check in dataset.checks:
-            if check.type == "anomaly" and check.status in (CheckStatus.FAIL, CheckStatus.WARN):
-                observed = check.observed if isinstance(check.observed, dict) else {}
-                store.monitoring.flag(
-                    dataset.dataset,
-                    str(observed.get("metric")),
-                    check.column,
-                    run.run_id,
-                    run.as_of,
-                )
-    if project.alerts:
-        # Imported here: projects without alerts never pay for it. Never raises.
-        from datasteward.services.alerts import notify_after_scan
-
-        notify_after_scan(project, run, store)
 
 
 def scan_dataset(
@@ -238,13 +189,15 @@ def scan_dataset(
         for local, expression in monitor.expressions(ctx).items():
             plan.add(_MONITOR, local, expression)
     row, failures = _run_plan(ctx, plan, [*aggregated, _MONITOR])
+    values: dict[int, dict[str, Any]] = {}
     for index in aggregated:
         check = checks[index]
         if index in failures:
             outcomes[index] = _error(check, failures[index])
             continue
+        values[index] = plan.values_for(index, row)
         try:
-            outcomes[index] = check.definition.evaluate(check, plan.values_for(index, row), ctx)
+            outcomes[index] = check.definition.evaluate(check, values[index], ctx)
         except (CheckDefinitionError, QueryError) as error:
             outcomes[index] = _error(check, str(error))
     for index in alone:
@@ -269,7 +222,7 @@ def scan_dataset(
             outcomes[index] = check.definition.evaluate_history(check, current, log, ctx)
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
-    results = [_result(check, outcomes[i], ctx) for i, check in enumerate(checks)]
+    results = [_result(check, outcomes[i], ctx, values.get(i)) for i, check in enumerate(checks)]
     seconds = time.perf_counter() - clock
     columns = {c.name: c.type for c in ctx.columns}
     count = None if row_count is None else int(row_count)
@@ -323,7 +276,12 @@ def _run_plan(
     return row, failures
 
 
-def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> CheckResult:
+def _result(
+    check: Check,
+    outcome: Outcome | CheckResult,
+    ctx: ScanContext,
+    values: dict[str, Any] | None = None,
+) -> CheckResult:
     if isinstance(outcome, CheckResult):
         return outcome
     if outcome.passed:
@@ -332,7 +290,7 @@ def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> C
         status = CheckStatus.WARN if check.severity is Severity.WARN else CheckStatus.FAIL
     samples = outcome.samples
     if samples is None and not outcome.passed and check.params.samples > 0:
-        samples = _samples(check, ctx)
+        samples = _samples(check, ctx, values)
     return CheckResult(
         name=check.name,
         type=check.type,
@@ -346,11 +304,15 @@ def _result(check: Check, outcome: Outcome | CheckResult, ctx: ScanContext) -> C
     )
 
 
-def _samples(check: Check, ctx: ScanContext) -> list[dict[str, Any]]:
+def _samples(check: Check, ctx: ScanContext, values: dict[str, Any] | None) -> list[dict[str, Any]]:
     try:
-        query = check.definition.failing_rows(check, ctx, check.params.samples)
-        return ctx.engine.fetch(query).as_dicts() if query is not None else []
+        query = check.definition.failing_rows(check, ctx, check.params.samples, values)
+        return ctx.engine.fetch_limited(query).as_dicts() if query is not None else []
     except (QueryError, CheckDefinitionError):
+        if values is not None:
+            # The main query's values steered the samples query and it failed (a key type
+            # the engine cannot compare with text, say): ask again without them.
+            return _samples(check, ctx, None)
         return []  # samples are a courtesy; the verdict already stands
 
 

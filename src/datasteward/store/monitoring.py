@@ -6,8 +6,6 @@ one bad day does not blind the detector for the weeks after it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from sqlalchemy import (
 )
 
 from datasteward.store.tables import SafeJSON, UtcDateTime, metadata, metrics
+from datasteward.store.values import schema_fingerprint
 
 __all__ = ["MonitorLog", "SchemaSnapshot", "metric_flags", "schema_snapshots"]
 
@@ -67,11 +66,6 @@ class SchemaSnapshot:
     as_of: datetime
     fingerprint: str
     columns: dict[str, str]
-
-
-def schema_fingerprint(columns: dict[str, str]) -> str:
-    text = json.dumps(list(columns.items()), separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 Connector = Callable[[], AbstractContextManager[Connection]]

@@ -17,6 +17,7 @@ from datasteward.model import CheckStatus, Run, Severity
 from datasteward.store.alert_state import AlertStateLog
 from datasteward.store.changes import ChangeLog
 from datasteward.store.monitoring import MonitorLog
+from datasteward.store.revision import HEAD_REVISION
 from datasteward.store.rows import CheckHistoryRow, MetricHistoryRow, RunRow
 from datasteward.store.schedule_state import ScheduleState
 from datasteward.store.tables import check_results, metrics, runs
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
 
-# The newest migration. Checked without importing Alembic, which costs more than the whole
-# start-up budget of `steward scan`; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0005"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Taken inside the upgrade transaction so concurrent first opens run migrations one at a

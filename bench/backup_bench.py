@@ -301,7 +301,7 @@ con.execute({copy!r})
 """
 
 
-def make_project(source: str, data: Data, workdir: Path) -> Project:
+def make_project(source: str, data: Data, workdir: Path, compression: str | None) -> Project:
     project = Project(source, data, workdir, {**os.environ, PASSPHRASE_ENV: "bench passphrase"})
     if source == "files":
         project.lake.mkdir()
@@ -320,6 +320,8 @@ def make_project(source: str, data: Data, workdir: Path) -> Project:
             store: {json.dumps(f"sqlite:///{workdir / 'steward.db'}")}
             backups:
               repository: {json.dumps(str(repository))}""")
+        if compression:
+            text += f"\n  compression: {compression}"
         text += encryption + textwrap.dedent(f"""
             sources:
               data: {source_yaml}
@@ -562,9 +564,11 @@ class SourceResult:
         return restore.seconds / self.backup.seconds
 
 
-def bench_source(source: str, data: Data, rounds: int, quiet_wait: float) -> SourceResult:
+def bench_source(
+    source: str, data: Data, rounds: int, quiet_wait: float, compression: str | None
+) -> SourceResult:
     with tempfile.TemporaryDirectory(prefix="steward-backup-bench-") as tmp:
-        project = make_project(source, data, Path(tmp))
+        project = make_project(source, data, Path(tmp), compression)
         steward = steward_command()
         plain = ["-c", str(project.config(False))]
         encrypted_config = ["-c", str(project.config(True))]
@@ -865,7 +869,7 @@ def instrumented(probe: Probe) -> Iterator[None]:
         ),
     ]
     wrapped = {
-        create: [("encode_chunk", "encode (Arrow IPC + zstd, worker threads)")],
+        create: [("encode_chunk", "encode (Arrow IPC + compression, worker threads)")],
         chunks: [("decode_chunk", "decode (Arrow IPC, reader threads)")],
         chunks._Hashers: [("hash_sum", "fingerprint (reader threads)")],
         Fingerprint: [
@@ -1013,10 +1017,10 @@ def tiny_project(project: Project) -> Path:
     return config
 
 
-def bench_profile(source: str, data: Data) -> None:
+def bench_profile(source: str, data: Data, compression: str | None) -> None:
     """Every profiled step, then start-up costs and the whole processes for comparison."""
     with tempfile.TemporaryDirectory(prefix="steward-backup-profile-") as tmp:
-        project = make_project(source, data, Path(tmp))
+        project = make_project(source, data, Path(tmp), compression)
         for step, (_, sources) in PROFILE_STEPS.items():
             if source not in sources:
                 continue
@@ -1192,6 +1196,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the results as markdown for docs/benchmarks.md")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="instead, time the phases of one backup in this process")  # fmt: skip
+    parser.add_argument("--compression", choices=("lz4", "zstd"),
+                        help="backups.compression of the projects (default: Steward's default)")  # fmt: skip
     parser.add_argument("--profile-step", choices=PROFILE_STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--profile-project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1205,11 +1211,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         for source in sources:
-            bench_profile(source, data)
+            bench_profile(source, data, args.compression)
         return 0
     results = []
     for source in sources:
-        results.append(bench_source(source, data, args.repeat, args.quiet_wait))
+        results.append(bench_source(source, data, args.repeat, args.quiet_wait, args.compression))
         print_result(results[-1], args.repeat)
     if args.markdown:
         print("\n" + markdown(results, args.repeat))

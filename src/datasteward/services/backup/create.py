@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from datasteward.services.backup.catalog import chain_of, latest, open_repository
-from datasteward.services.backup.codec import encode_chunk, rebatch
+from datasteward.services.backup.codec import ChunkCompression, encode_chunk, rebatch
 from datasteward.services.backup.fingerprint import (
     Fingerprint,
     fingerprint_value,
@@ -50,8 +50,11 @@ class ChunkWriter:
     At most a few chunks are in flight, so memory stays bounded by the chunk size.
     """
 
-    def __init__(self, repository: Repository, workers: int = 2) -> None:
+    def __init__(
+        self, repository: Repository, compression: ChunkCompression, workers: int = 2
+    ) -> None:
         self.repository = repository
+        self.compression: ChunkCompression = compression
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-chunk")
         self.pending: deque[Future[ChunkRef]] = deque()
         self.ids: list[str] = []
@@ -66,7 +69,8 @@ class ChunkWriter:
             self._collect()
 
     def _store(self, batch: pa.RecordBatch) -> ChunkRef:
-        return self.repository.put_chunk(encode_chunk(batch), compressed=True)
+        chunk = encode_chunk(batch, self.compression)
+        return self.repository.put_chunk(chunk, compressed=True)
 
     def _collect(self) -> None:
         ref = self.pending.popleft().result()
@@ -118,7 +122,9 @@ def backup_dataset(
                 tags=list(tags),
                 quality=quality,
             )
-            target = int(project.backups.chunk_mib * 1024 * 1024)
+            chunking = _Chunking(
+                int(project.backups.chunk_mib * 1024 * 1024), project.backups.compression
+            )
             delta_possible = (
                 previous is not None
                 and not force_full
@@ -131,11 +137,11 @@ def backup_dataset(
                 with base:
                     batches = _counting(stream.batches(fingerprint=False), progress)
                     manifest = _delta(
-                        repository, draft, stream.schema, batches, previous, target, base
+                        repository, draft, stream.schema, batches, previous, chunking, base
                     )
             else:
                 batches = _counting(stream.batches(), progress)
-                manifest = _full(repository, draft, stream.schema, batches, target, fingerprint)
+                manifest = _full(repository, draft, stream.schema, batches, chunking, fingerprint)
             repository.write_manifest(manifest.id, manifest.to_dict())
             return manifest
     finally:
@@ -143,6 +149,20 @@ def backup_dataset(
         fingerprint.close()
         if own_pool:
             sources.close()
+
+
+@dataclass(frozen=True)
+class _Chunking:
+    target_bytes: int  # uncompressed size of a chunk
+    compression: ChunkCompression
+
+    def writer(self, repository: Repository) -> ChunkWriter:
+        return ChunkWriter(repository, self.compression)
+
+    def write_all(self, repository: Repository, batches: Iterable[pa.RecordBatch]) -> ChunkWriter:
+        writer = self.writer(repository)
+        writer.write_all(rebatch(iter(batches), self.target_bytes))
+        return writer
 
 
 @dataclass(frozen=True)
@@ -184,13 +204,13 @@ def _full(
     draft: _Draft,
     schema: pa.Schema,
     batches: Iterable[pa.RecordBatch],
-    target: int,
+    chunking: _Chunking,
     fingerprint: Fingerprint,
 ) -> Manifest:
-    writer = ChunkWriter(repository)
+    writer = chunking.writer(repository)
     logical = 0
     try:
-        for batch in rebatch(iter(batches), target):
+        for batch in rebatch(iter(batches), chunking.target_bytes):
             logical += batch.nbytes
             writer.submit(batch)
     finally:
@@ -231,7 +251,7 @@ def _delta(
     schema: pa.Schema,
     batches: Iterable[pa.RecordBatch],
     previous: Manifest,
-    target: int,
+    chunking: _Chunking,
     scratch: Scratch,
 ) -> Manifest:
     # The scratch database already holds the previous snapshot's identities as "previous";
@@ -241,12 +261,8 @@ def _delta(
         f"SELECT count(*), sum({H1}::HUGEINT) FROM current"
     ).fetchall()[0]
     deletes, upserts = _difference_sql(schema.names)
-    writer = ChunkWriter(repository)
-    delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
-    stored = writer.stored
-    writer = ChunkWriter(repository)
-    upsert_ids = writer.write_all(rebatch(iter(scratch.stream(upserts)), target))
-    stored += writer.stored
+    deleted = chunking.write_all(repository, scratch.stream(deletes))
+    upserted = chunking.write_all(repository, scratch.stream(upserts))
     return draft.manifest(
         schema,
         kind="delta",
@@ -254,9 +270,9 @@ def _delta(
         depth=previous.depth + 1,
         rows=int(rows or 0),
         bytes=logical,
-        bytes_added=stored,
-        data_chunks=upsert_ids,
-        delete_chunks=delete_ids,
+        bytes_added=deleted.stored + upserted.stored,
+        data_chunks=upserted.ids,
+        delete_chunks=deleted.ids,
         fingerprint=fingerprint_value(int(rows or 0), int(total or 0)),
     )
 

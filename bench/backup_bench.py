@@ -301,7 +301,7 @@ con.execute({copy!r})
 """
 
 
-def make_project(source: str, data: Data, workdir: Path, compression: str | None) -> Project:
+def make_project(source: str, data: Data, workdir: Path) -> Project:
     project = Project(source, data, workdir, {**os.environ, PASSPHRASE_ENV: "bench passphrase"})
     if source == "files":
         project.lake.mkdir()
@@ -320,8 +320,6 @@ def make_project(source: str, data: Data, workdir: Path, compression: str | None
             store: {json.dumps(f"sqlite:///{workdir / 'steward.db'}")}
             backups:
               repository: {json.dumps(str(repository))}""")
-        if compression:
-            text += f"\n  compression: {compression}"
         text += encryption + textwrap.dedent(f"""
             sources:
               data: {source_yaml}
@@ -564,11 +562,9 @@ class SourceResult:
         return restore.seconds / self.backup.seconds
 
 
-def bench_source(
-    source: str, data: Data, rounds: int, quiet_wait: float, compression: str | None
-) -> SourceResult:
+def bench_source(source: str, data: Data, rounds: int, quiet_wait: float) -> SourceResult:
     with tempfile.TemporaryDirectory(prefix="steward-backup-bench-") as tmp:
-        project = make_project(source, data, Path(tmp), compression)
+        project = make_project(source, data, Path(tmp))
         steward = steward_command()
         plain = ["-c", str(project.config(False))]
         encrypted_config = ["-c", str(project.config(True))]
@@ -869,7 +865,7 @@ def instrumented(probe: Probe) -> Iterator[None]:
         ),
     ]
     wrapped = {
-        create: [("encode_chunk", "encode (Arrow IPC + compression, worker threads)")],
+        create: [("encode_chunk", "encode (Arrow IPC + zstd, worker threads)")],
         chunks: [("decode_chunk", "decode (Arrow IPC, reader threads)")],
         chunks._Hashers: [("hash_sum", "fingerprint (reader threads)")],
         Fingerprint: [
@@ -1017,10 +1013,10 @@ def tiny_project(project: Project) -> Path:
     return config
 
 
-def bench_profile(source: str, data: Data, compression: str | None) -> None:
+def bench_profile(source: str, data: Data) -> None:
     """Every profiled step, then start-up costs and the whole processes for comparison."""
     with tempfile.TemporaryDirectory(prefix="steward-backup-profile-") as tmp:
-        project = make_project(source, data, Path(tmp), compression)
+        project = make_project(source, data, Path(tmp))
         for step, (_, sources) in PROFILE_STEPS.items():
             if source not in sources:
                 continue
@@ -1196,8 +1192,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the results as markdown for docs/benchmarks.md")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
                         help="instead, time the phases of one backup in this process")  # fmt: skip
-    parser.add_argument("--compression", choices=("lz4", "zstd"),
-                        help="backups.compression of the projects (default: Steward's default)")  # fmt: skip
     parser.add_argument("--profile-step", choices=PROFILE_STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--profile-project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1211,11 +1205,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         for source in sources:
-            bench_profile(source, data, args.compression)
+            bench_profile(source, data)
         return 0
     results = []
     for source in sources:
-        results.append(bench_source(source, data, args.repeat, args.quiet_wait, args.compression))
+        results.append(bench_source(source, data, args.repeat, args.quiet_wait))
         print_result(results[-1], args.repeat)
     if args.markdown:
         print("\n" + markdown(results, args.repeat))

@@ -156,12 +156,6 @@ def test_internal_fields_are_not_configuration_keys(key: str) -> None:
             ["invalid duration"],
             id="bad-duration",
         ),
-        pytest.param(
-            "backups:\n  repository: r\n  compression: gzip\n",
-            (3, 3),
-            ["backups.compression", "'lz4' or 'zstd'"],
-            id="unknown-compression",
-        ),
         pytest.param("version: 2\n", (1, 1), ["version"], id="version"),
         pytest.param("- a\n- b\n", (1, 1), ["mapping"], id="not-a-mapping"),
         pytest.param("a: 1\na: 2\n", (2, 1), ["duplicate key"], id="duplicate-key"),

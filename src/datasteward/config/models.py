@@ -130,10 +130,6 @@ class BackupsConfig(_Strict):
     full_every: int = Field(default=8, ge=1, le=1000)
     # Uncompressed size of one chunk; memory use is bounded by a few of these.
     chunk_mib: float = Field(default=4.0, gt=0, le=256)
-    # How Arrow compresses the chunks' buffers. lz4 (LZ4 frame) is about three times
-    # cheaper to write and read than zstd but stores about 50% more bytes (measured on
-    # the benchmark's orders: 294 MB against 192 MB); snapshots of either codec restore.
-    compression: Literal["lz4", "zstd"] = "lz4"
 
 
 class Project(_Strict):

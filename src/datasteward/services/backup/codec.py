@@ -2,34 +2,27 @@
 
 A chunk is one Arrow IPC stream (schema + one record batch): self-describing, exact for
 every Arrow type (decimals, zoned timestamps, dates, blobs, unicode, NULLs). Its buffers
-are compressed by Arrow itself (IPC body compression, LZ4 frame or zstd as
-``backups.compression`` says), so the repository stores it without a second compression
-pass. The stream records its codec, so a reader decodes chunks of either codec, and
-chunks written before that (uncompressed IPC, which the repository compressed) too.
+are zstd-compressed by Arrow itself (IPC body compression), so the repository stores it
+without a second compression pass. Chunks written before that (uncompressed IPC, which
+the repository compressed) read the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
 
 import pyarrow as pa
 
-__all__ = ["ChunkCompression", "decode_chunk", "encode_chunk", "rebatch"]
-
-ChunkCompression = Literal["lz4", "zstd"]
+__all__ = ["decode_chunk", "encode_chunk", "rebatch"]
 
 # One thread per chunk: chunks are encoded on the writer threads, in parallel already.
-_IPC_OPTIONS = {
-    codec: pa.ipc.IpcWriteOptions(compression=codec, use_threads=False) for codec in ("lz4", "zstd")
-}
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd", use_threads=False)
 
 
-def encode_chunk(batch: pa.RecordBatch, compression: ChunkCompression = "lz4") -> memoryview:
-    """The batch as an Arrow IPC stream with compressed buffers (no extra copy)."""
+def encode_chunk(batch: pa.RecordBatch) -> memoryview:
+    """The batch as an Arrow IPC stream with zstd-compressed buffers (no extra copy)."""
     sink = pa.BufferOutputStream()
-    options = _IPC_OPTIONS[compression]
-    with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
+    with pa.ipc.new_stream(sink, batch.schema, options=_IPC_OPTIONS) as writer:
         writer.write_batch(batch)
     return memoryview(sink.getvalue())
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from datasteward.services.backup.catalog import chain_of, latest, open_repository
-from datasteward.services.backup.codec import ChunkCompression, encode_chunk, rebatch
+from datasteward.services.backup.codec import encode_chunk, rebatch
 from datasteward.services.backup.fingerprint import (
     Fingerprint,
     fingerprint_value,
@@ -50,11 +50,8 @@ class ChunkWriter:
     At most a few chunks are in flight, so memory stays bounded by the chunk size.
     """
 
-    def __init__(
-        self, repository: Repository, compression: ChunkCompression, workers: int = 2
-    ) -> None:
+    def __init__(self, repository: Repository, workers: int = 2) -> None:
         self.repository = repository
-        self.compression: ChunkCompression = compression
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steward-chunk")
         self.pending: deque[Future[ChunkRef]] = deque()
         self.ids: list[str] = []
@@ -69,8 +66,7 @@ class ChunkWriter:
             self._collect()
 
     def _store(self, batch: pa.RecordBatch) -> ChunkRef:
-        chunk = encode_chunk(batch, self.compression)
-        return self.repository.put_chunk(chunk, compressed=True)
+        return self.repository.put_chunk(encode_chunk(batch), compressed=True)
 
     def _collect(self) -> None:
         ref = self.pending.popleft().result()
@@ -122,9 +118,7 @@ def backup_dataset(
                 tags=list(tags),
                 quality=quality,
             )
-            chunking = _Chunking(
-                int(project.backups.chunk_mib * 1024 * 1024), project.backups.compression
-            )
+            target = int(project.backups.chunk_mib * 1024 * 1024)
             delta_possible = (
                 previous is not None
                 and not force_full
@@ -137,11 +131,11 @@ def backup_dataset(
                 with base:
                     batches = _counting(stream.batches(fingerprint=False), progress)
                     manifest = _delta(
-                        repository, draft, stream.schema, batches, previous, chunking, base
+                        repository, draft, stream.schema, batches, previous, target, base
                     )
             else:
                 batches = _counting(stream.batches(), progress)
-                manifest = _full(repository, draft, stream.schema, batches, chunking, fingerprint)
+                manifest = _full(repository, draft, stream.schema, batches, target, fingerprint)
             repository.write_manifest(manifest.id, manifest.to_dict())
             return manifest
     finally:
@@ -149,20 +143,6 @@ def backup_dataset(
         fingerprint.close()
         if own_pool:
             sources.close()
-
-
-@dataclass(frozen=True)
-class _Chunking:
-    target_bytes: int  # uncompressed size of a chunk
-    compression: ChunkCompression
-
-    def writer(self, repository: Repository) -> ChunkWriter:
-        return ChunkWriter(repository, self.compression)
-
-    def write_all(self, repository: Repository, batches: Iterable[pa.RecordBatch]) -> ChunkWriter:
-        writer = self.writer(repository)
-        writer.write_all(rebatch(iter(batches), self.target_bytes))
-        return writer
 
 
 @dataclass(frozen=True)
@@ -204,13 +184,13 @@ def _full(
     draft: _Draft,
     schema: pa.Schema,
     batches: Iterable[pa.RecordBatch],
-    chunking: _Chunking,
+    target: int,
     fingerprint: Fingerprint,
 ) -> Manifest:
-    writer = chunking.writer(repository)
+    writer = ChunkWriter(repository)
     logical = 0
     try:
-        for batch in rebatch(iter(batches), chunking.target_bytes):
+        for batch in rebatch(iter(batches), target):
             logical += batch.nbytes
             writer.submit(batch)
     finally:
@@ -251,7 +231,7 @@ def _delta(
     schema: pa.Schema,
     batches: Iterable[pa.RecordBatch],
     previous: Manifest,
-    chunking: _Chunking,
+    target: int,
     scratch: Scratch,
 ) -> Manifest:
     # The scratch database already holds the previous snapshot's identities as "previous";
@@ -261,8 +241,12 @@ def _delta(
         f"SELECT count(*), sum({H1}::HUGEINT) FROM current"
     ).fetchall()[0]
     deletes, upserts = _difference_sql(schema.names)
-    deleted = chunking.write_all(repository, scratch.stream(deletes))
-    upserted = chunking.write_all(repository, scratch.stream(upserts))
+    writer = ChunkWriter(repository)
+    delete_ids = writer.write_all(rebatch(iter(scratch.stream(deletes)), target))
+    stored = writer.stored
+    writer = ChunkWriter(repository)
+    upsert_ids = writer.write_all(rebatch(iter(scratch.stream(upserts)), target))
+    stored += writer.stored
     return draft.manifest(
         schema,
         kind="delta",
@@ -270,9 +254,9 @@ def _delta(
         depth=previous.depth + 1,
         rows=int(rows or 0),
         bytes=logical,
-        bytes_added=deleted.stored + upserted.stored,
-        data_chunks=upserted.ids,
-        delete_chunks=deleted.ids,
+        bytes_added=stored,
+        data_chunks=upsert_ids,
+        delete_chunks=delete_ids,
         fingerprint=fingerprint_value(int(rows or 0), int(total or 0)),
     )
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 import pytest
+from sqlglot import exp
 
-from datasteward.engines.duckdb import ArrowSource
+from datasteward.engines.duckdb import ArrowSource, _write_duckdb
 
 SCHEMA = pa.schema([("n", pa.int64()), ("text", pa.string())])
 
@@ -69,3 +70,43 @@ def test_a_failing_statement_stops_the_producer_and_raises_duckdbs_error() -> No
         with pytest.raises(duckdb.ConversionException):
             source.run(connection, "rows_in", "CREATE TABLE t AS SELECT text::INTEGER FROM rows_in")
     assert pulled < 1000
+
+
+class Refused(Exception):
+    pass
+
+
+def refuse() -> None:
+    raise Refused("fingerprint mismatch")
+
+
+@pytest.mark.parametrize("preserved", [True, False])
+@pytest.mark.parametrize("verdict", ["commit", "refused", "producer fails"])
+def test_a_table_write_is_atomic_and_leaves_insertion_order_as_it_was(
+    preserved: bool, verdict: str
+) -> None:
+    """The restore's INSERT runs without preserving insertion order (the setting belongs
+    to the whole database, which scans share), and the setting comes back however it ends."""
+    with duckdb.connect() as connection:
+        connection.execute(f"SET preserve_insertion_order = {str(preserved).lower()}")
+        rows = batches(30, fail_at=20 if verdict == "producer fails" else None)
+        before_commit = refuse if verdict == "refused" else lambda: None
+        expected = {"commit": None, "refused": Refused, "producer fails": LookupError}[verdict]
+        table = exp.to_table("restored")
+        if expected is None:
+            written = _write_duckdb(
+                connection, table, SCHEMA, rows, create=True, before_commit=before_commit
+            )
+            assert written == 3000
+            assert connection.execute("SELECT count(*), sum(n) FROM restored").fetchall() == [
+                (3000, sum(range(3000)))
+            ]
+        else:
+            with pytest.raises(expected):
+                _write_duckdb(
+                    connection, table, SCHEMA, rows, create=True, before_commit=before_commit
+                )
+            tables = connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            assert tables == []
+        setting = "SELECT current_setting('preserve_insertion_order')"
+        assert connection.execute(setting).fetchone() == (preserved,)

@@ -8,14 +8,21 @@ dataset again, and every sample is a real row whose key is duplicated.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlglot import exp
 
 from datasteward.checks.unique import _decode, _split
+from datasteward.config.loader import load_project
 from datasteward.engines.base import Engine, Rows
+from datasteward.model import CheckResult
+from datasteward.services.scan import scan
 
 from .conftest import ENGINES, Catalogue
 
@@ -118,3 +125,39 @@ def test_a_failing_keyed_samples_query_falls_back_to_grouping(
     assert sorted(sample["id"] for sample in result.samples) == [1, 2, 3, 4, 5, 6, 7, 8]
     grouped_samples = [q for q in queries if q.args.get("order") and q.find(exp.Group)]
     assert len(grouped_samples) == 1  # the second try groups again, as before
+
+
+def _scan_sqlite(folder: Path, rows: list[tuple[Any, ...]], check: dict[str, Any]) -> CheckResult:
+    database = folder / "keys.sqlite"
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("CREATE TABLE t (id INTEGER, x REAL, b BLOB)")
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+        connection.commit()
+    config = {
+        "version": 1,
+        "sources": {"db": {"type": "sqlite", "path": str(database)}},
+        "datasets": {"t": {"source": "db", "table": "t", "checks": [check]}},
+    }
+    path = folder / "steward.yml"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    (result,) = scan(load_project(path), ["t"], record=False).datasets[0].checks
+    return result
+
+
+# Keys SQLite's CAST(... AS TEXT) cannot carry: doubles it rounds to 15 digits (two
+# different values, one text) and blobs that are no UTF-8 (the driver cannot read them).
+SQLITE_KEYS = [
+    pytest.param("x", [(1, 0.3, None), (2, 0.3, None), (3, 0.1 + 0.2, None)], id="close-doubles"),
+    pytest.param(
+        "b", [(1, None, b"\xff\x01"), (2, None, b"\xff\x01"), (3, None, b"\x00a")], id="blobs"
+    ),
+]
+
+
+@pytest.mark.parametrize(("column", "rows"), SQLITE_KEYS)
+def test_sqlite_samples_only_rows_whose_key_is_duplicated(
+    tmp_path: Path, column: str, rows: list[tuple[Any, ...]]
+) -> None:
+    result = _scan_sqlite(tmp_path, rows, {"unique": {"column": column, "samples": 5}})
+    assert (result.status.value, result.failed_rows) == ("fail", 2), result
+    assert sorted(sample["id"] for sample in result.samples) == [1, 2]

@@ -292,6 +292,12 @@ class SQLiteEngine(Engine):
     def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="stddev_samp", expressions=[value])
 
+    def key_text(self, value: exp.Expr) -> exp.Expr:
+        # CAST(... AS TEXT) rounds doubles to 15 digits (0.3 and 0.1 + 0.2 become one text)
+        # and hands blobs over as bytes the driver cannot decode; quote() writes a literal
+        # that keeps 20 digits and blobs as hex.
+        return exp.Anonymous(this="quote", expressions=[value])
+
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         # SQLite keeps dates as text: normalise both sides so '2024-02-01' equals midnight.
         return exp.Anonymous(this="date" if family == "date" else "datetime", expressions=[value])

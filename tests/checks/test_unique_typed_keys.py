@@ -106,3 +106,19 @@ def test_duckdb_key_types(tmp_path: Path) -> None:
             connection.execute(statement)
     found = _scan(tmp_path, {"type": "duckdb", "path": str(database)}, DUCKDB_KEYS)
     assert found == {name: ("fail", 2, [1, 2], found[name][3]) for name in DUCKDB_KEYS}
+
+
+def test_postgres_double_keys_where_the_server_rounds_their_text(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """``extra_float_digits = 0`` (an older server's or a role's setting) prints doubles
+    with 15 digits: the key 0.1 + 0.2 must still find its rows."""
+    url = fresh_postgres_database(postgres_url.replace("+psycopg", ""), "unique_rounded_keys")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ALTER DATABASE unique_rounded_keys SET extra_float_digits = 0")
+    keys = {"f8": ("double precision", "0.1::float8 + 0.2::float8", "0.3")}
+    with psycopg.connect(url, autocommit=True) as connection:
+        for statement in _create(keys):
+            connection.execute(statement)
+    found = _scan(tmp_path, {"type": "postgres", "url": url}, keys)
+    assert found["f8"][:3] == ("fail", 2, [1, 2])

@@ -252,9 +252,16 @@ def test_duj1_estimates(
             (3, 14_999),
             id="under-the-sample-size",
         ),
+        pytest.param(
+            # Few values among many rows: a sample of 30,000 rows may hold none of them.
+            "SELECT g % 1000, CASE WHEN g % 100000 = 7 THEN 'x' || g END "
+            "FROM generate_series(1, 1000000) g",
+            (1000, 10),
+            id="few-values-in-a-big-table",
+        ),
     ],
 )
-def test_postgres_distinct_counts_are_exact_for_small_tables(
+def test_postgres_distinct_counts_are_exact_for_small_tables_and_sparse_columns(
     postgres_url: str, tmp_path: Path, rows: str, expected: tuple[int, int]
 ) -> None:
     import psycopg

@@ -9,6 +9,7 @@ dataset again, and every sample is a real row whose key is duplicated.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -130,8 +131,8 @@ def test_a_failing_keyed_samples_query_falls_back_to_grouping(
 def _scan_sqlite(folder: Path, rows: list[tuple[Any, ...]], check: dict[str, Any]) -> CheckResult:
     database = folder / "keys.sqlite"
     with closing(sqlite3.connect(database)) as connection:
-        connection.execute("CREATE TABLE t (id INTEGER, x REAL, b BLOB)")
-        connection.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+        connection.execute("CREATE TABLE t (id INTEGER, x REAL, b BLOB, c TEXT COLLATE NOCASE, a)")
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", rows)
         connection.commit()
     config = {
         "version": 1,
@@ -146,10 +147,43 @@ def _scan_sqlite(folder: Path, rows: list[tuple[Any, ...]], check: dict[str, Any
 
 # Keys SQLite's CAST(... AS TEXT) cannot carry: doubles it rounds to 15 digits (two
 # different values, one text) and blobs that are no UTF-8 (the driver cannot read them).
+# And keys SQLite groups as equal though their texts differ: by the column's collation,
+# or an integer and a real of one value in a column without a type.
 SQLITE_KEYS = [
-    pytest.param("x", [(1, 0.3, None), (2, 0.3, None), (3, 0.1 + 0.2, None)], id="close-doubles"),
     pytest.param(
-        "b", [(1, None, b"\xff\x01"), (2, None, b"\xff\x01"), (3, None, b"\x00a")], id="blobs"
+        "x", [(1, -2.5, *[None] * 3), (2, -2.5, *[None] * 3), (3, 2.5, *[None] * 3)], id="negative"
+    ),
+    # quote() writes Inf, no literal: the samples query groups again.
+    pytest.param(
+        "x",
+        [(1, math.inf, *[None] * 3), (2, math.inf, *[None] * 3), (3, 1e308, *[None] * 3)],
+        id="infinite",
+    ),
+    pytest.param(
+        "x",
+        [(1, 0.3, *[None] * 3), (2, 0.3, *[None] * 3), (3, 0.1 + 0.2, *[None] * 3)],
+        id="close-doubles",
+    ),
+    pytest.param(
+        "b",
+        [
+            (i, None, blob, None, None)
+            for i, blob in ((1, b"\xff\x01"), (2, b"\xff\x01"), (3, b"\x00a"))
+        ],
+        id="blobs",
+    ),
+    pytest.param(
+        "c",
+        [(1, None, None, "a", None), (2, None, None, "A", None), (3, None, None, "b", None)],
+        id="nocase",
+    ),
+    pytest.param(
+        "a", [(1, *[None] * 3, 1), (2, *[None] * 3, 1.0), (3, *[None] * 3, 2)], id="int-and-real"
+    ),
+    pytest.param(
+        "c",
+        [(1, None, None, "it's", None), (2, None, None, "IT'S", None), (3, None, None, "it", None)],
+        id="quotes",
     ),
 ]
 

@@ -212,16 +212,17 @@ def _decode(text: str, width: int) -> list[tuple[str, ...]] | None:
 
 def _matching(keys: list[exp.Column], found: list[tuple[str, ...]], ctx: ScanContext) -> exp.Expr:
     """Rows whose key's text is one of ``found`` (typed by the engine, see ``text_key``)."""
-    compared = [ctx.engine.text_key(key.copy()) for key in keys]
+    engine = ctx.engine
+    compared = [engine.text_key(key.copy()) for key in keys]
     if len(keys) == 1:
         return exp.In(
-            this=compared[0], expressions=[exp.Literal.string(texts[0]) for texts in found]
+            this=compared[0], expressions=[engine.key_literal(texts[0]) for texts in found]
         )
     return exp.or_(
         *(
             exp.and_(
                 *(
-                    exp.EQ(this=value.copy(), expression=exp.Literal.string(text))
+                    exp.EQ(this=value.copy(), expression=engine.key_literal(text))
                     for value, text in zip(compared, texts, strict=True)
                 )
             )

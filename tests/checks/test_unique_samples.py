@@ -8,14 +8,22 @@ dataset again, and every sample is a real row whose key is duplicated.
 
 from __future__ import annotations
 
+import json
+import math
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlglot import exp
 
 from datasteward.checks.unique import _decode, _split
+from datasteward.config.loader import load_project
 from datasteward.engines.base import Engine, Rows
+from datasteward.model import CheckResult
+from datasteward.services.scan import scan
 
 from .conftest import ENGINES, Catalogue
 
@@ -118,3 +126,72 @@ def test_a_failing_keyed_samples_query_falls_back_to_grouping(
     assert sorted(sample["id"] for sample in result.samples) == [1, 2, 3, 4, 5, 6, 7, 8]
     grouped_samples = [q for q in queries if q.args.get("order") and q.find(exp.Group)]
     assert len(grouped_samples) == 1  # the second try groups again, as before
+
+
+def _scan_sqlite(folder: Path, rows: list[tuple[Any, ...]], check: dict[str, Any]) -> CheckResult:
+    database = folder / "keys.sqlite"
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("CREATE TABLE t (id INTEGER, x REAL, b BLOB, c TEXT COLLATE NOCASE, a)")
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", rows)
+        connection.commit()
+    config = {
+        "version": 1,
+        "sources": {"db": {"type": "sqlite", "path": str(database)}},
+        "datasets": {"t": {"source": "db", "table": "t", "checks": [check]}},
+    }
+    path = folder / "steward.yml"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    (result,) = scan(load_project(path), ["t"], record=False).datasets[0].checks
+    return result
+
+
+# Keys SQLite's CAST(... AS TEXT) cannot carry: doubles it rounds to 15 digits (two
+# different values, one text) and blobs that are no UTF-8 (the driver cannot read them).
+# And keys SQLite groups as equal though their texts differ: by the column's collation,
+# or an integer and a real of one value in a column without a type.
+SQLITE_KEYS = [
+    pytest.param(
+        "x", [(1, -2.5, *[None] * 3), (2, -2.5, *[None] * 3), (3, 2.5, *[None] * 3)], id="negative"
+    ),
+    # quote() writes Inf, no literal: the samples query groups again.
+    pytest.param(
+        "x",
+        [(1, math.inf, *[None] * 3), (2, math.inf, *[None] * 3), (3, 1e308, *[None] * 3)],
+        id="infinite",
+    ),
+    pytest.param(
+        "x",
+        [(1, 0.3, *[None] * 3), (2, 0.3, *[None] * 3), (3, 0.1 + 0.2, *[None] * 3)],
+        id="close-doubles",
+    ),
+    pytest.param(
+        "b",
+        [
+            (i, None, blob, None, None)
+            for i, blob in ((1, b"\xff\x01"), (2, b"\xff\x01"), (3, b"\x00a"))
+        ],
+        id="blobs",
+    ),
+    pytest.param(
+        "c",
+        [(1, None, None, "a", None), (2, None, None, "A", None), (3, None, None, "b", None)],
+        id="nocase",
+    ),
+    pytest.param(
+        "a", [(1, *[None] * 3, 1), (2, *[None] * 3, 1.0), (3, *[None] * 3, 2)], id="int-and-real"
+    ),
+    pytest.param(
+        "c",
+        [(1, None, None, "it's", None), (2, None, None, "IT'S", None), (3, None, None, "it", None)],
+        id="quotes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("column", "rows"), SQLITE_KEYS)
+def test_sqlite_samples_only_rows_whose_key_is_duplicated(
+    tmp_path: Path, column: str, rows: list[tuple[Any, ...]]
+) -> None:
+    result = _scan_sqlite(tmp_path, rows, {"unique": {"column": column, "samples": 5}})
+    assert (result.status.value, result.failed_rows) == ("fail", 2), result
+    assert sorted(sample["id"] for sample in result.samples) == [1, 2]

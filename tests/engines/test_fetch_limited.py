@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
 import pytest
 from sqlglot import exp
 
@@ -39,3 +44,45 @@ def test_the_setting_comes_back_after_a_failing_query() -> None:
         with pytest.raises(QueryError):
             engine.fetch_limited(exp.select("*").from_("no_such_table").limit(5))
         assert _threads(engine) == before
+
+
+def test_overlapping_samples_on_one_database_leave_its_threads_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """``threads`` belongs to the database, which every connection to its file shares in a
+    process: two scans of one file at once (the server's workers) must not leave it at 1."""
+    path = tmp_path / "shared.duckdb"
+    duckdb.connect(str(path)).close()
+    first, second = DuckDBEngine(path), DuckDBEngine(path)
+    first.connection.execute("SET threads = 3")
+    assert _threads(second) == 3  # one database: one setting
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    query = exp.select("*").from_("range(10)").limit(2)
+
+    def pause(engine: DuckDBEngine, before: Callable[[], None]) -> None:
+        fetch = engine.fetch
+
+        def paused(query: exp.Expr) -> object:
+            before()
+            return fetch(query)
+
+        engine.fetch = paused  # type: ignore[method-assign]
+
+    # ``first`` samples until ``second`` has started its own samples, which end last.
+    pause(first, lambda: (first_inside.set(), second_inside.wait(timeout=5)))
+    pause(second, lambda: (second_inside.set(), first_done.wait(timeout=5)))
+
+    def second_samples() -> None:
+        first_inside.wait(timeout=5)
+        second.fetch_limited(query)
+
+    other = threading.Thread(target=second_samples)
+    other.start()
+    try:
+        first.fetch_limited(query)
+    finally:
+        first_done.set()
+        other.join()
+    assert _threads(first) == _threads(second) == 3
+    first.close()
+    second.close()

@@ -238,3 +238,52 @@ def test_duj1_estimates(
     from datasteward.services.monitor.column_metrics import duj1
 
     assert duj1(sampled, distinct, once, present) == expected
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        pytest.param("SELECT NULL::bigint, NULL::text WHERE false", (0, 0), id="empty"),
+        pytest.param(
+            "SELECT NULL::bigint, NULL::text FROM generate_series(1, 5)", (0, 0), id="nulls"
+        ),
+        pytest.param(
+            "SELECT g % 3 - 1, CASE WHEN g % 2 = 0 THEN 'x' || g END FROM generate_series(1, 29999) g",
+            (3, 14_999),
+            id="under-the-sample-size",
+        ),
+        pytest.param(
+            # Few values among many rows: a sample of 30,000 rows may hold none of them.
+            "SELECT g % 1000, CASE WHEN g % 100000 = 7 THEN 'x' || g END "
+            "FROM generate_series(1, 1000000) g",
+            (1000, 10),
+            id="few-values-in-a-big-table",
+        ),
+    ],
+)
+def test_postgres_distinct_counts_are_exact_for_small_tables_and_sparse_columns(
+    postgres_url: str, tmp_path: Path, rows: str, expected: tuple[int, int]
+) -> None:
+    import psycopg
+
+    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = "steward_monitor_small"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    before, _, query = admin.partition("?")
+    url = f"{before.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute('CREATE TABLE "Small" ("Some Number" bigint, "n0" text)')
+        connection.execute(f'INSERT INTO "Small" {rows}')
+    project = parse_project(
+        "sources: {shop: {type: postgres, url: " + json.dumps(url) + "}}\n"
+        "datasets:\n  small: {source: shop, table: public.Small}\n",
+        base_dir=tmp_path,
+    )
+    (result,) = scan(project, as_of=AS_OF, record=False).datasets
+    counts = (
+        metric_of(result, "distinct_count", "Some Number"),
+        metric_of(result, "distinct_count", "n0"),
+    )
+    assert counts == expected

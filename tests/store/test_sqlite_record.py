@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -172,3 +173,43 @@ def test_a_scan_into_a_current_store_does_not_import_sqlalchemy(tmp_path: Path) 
         assert len(store.runs()) == 2
         (failed, _) = store.check_history("data")
         assert failed.failed_rows == 2
+
+
+def test_waits_for_a_writer_that_records_between_its_read_and_its_write(tmp_path: Path) -> None:
+    """Another process recording at the same moment must make this one wait, not fail.
+
+    In WAL mode a transaction that has read cannot write once another connection has
+    committed since (SQLITE_BUSY_SNAPSHOT, raised at once, whatever the busy timeout)."""
+    url = _current_store(tmp_path / "steward.db")
+    recorder = open_current(url)
+    assert recorder is not None
+    exists = recorder._exists
+    failures: list[BaseException] = []
+
+    def record_another() -> None:
+        other = open_current(url)
+        assert other is not None
+        try:
+            other.record(tricky_run("run-other"))
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            other.close()
+
+    other = threading.Thread(target=record_another)
+
+    def exists_while_another_records(run_id: str) -> bool:
+        found = exists(run_id)
+        other.start()
+        other.join(timeout=1)  # done at once, unless this transaction holds the write lock
+        return found
+
+    recorder._exists = exists_while_another_records  # type: ignore[method-assign]
+    try:
+        recorder.record(tricky_run("run-1"))
+    finally:
+        other.join()
+        recorder.close()
+    assert not failures
+    with Store.open(url) as store:
+        assert sorted(run.run_id for run in store.runs()) == ["run-1", "run-other"]

@@ -83,7 +83,7 @@ class Unique(RowLevelCheck):
         """One text value from one grouping: ``<failed rows>/<smallest duplicated keys>``.
 
         Each key is its rank followed by its columns' texts, each written
-        ``<length>:<text>`` (lengths in characters), so any text survives the trip without
+        ``<length>:<text>`` (lengths in characters; texts by the engine's ``key_text``), so any text survives the trip without
         an engine-specific array type.
         """
         names = [f"k{i}" for i in range(len(check.columns))]
@@ -99,9 +99,10 @@ class Unique(RowLevelCheck):
         # Aggregates concatenate in no promised order: each key carries its rank.
         rank = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=order))
         encoded: list[exp.Expr] = []
-        for value in [rank, *(exp.column(n) for n in names)]:
-            size = _text(ctx.engine.length(value.copy()))
-            encoded += [size, exp.Literal.string(":"), _text(value.copy())]
+        texts = [_text(rank), *(ctx.engine.key_text(exp.column(n)) for n in names)]
+        for text in texts:
+            size = _text(ctx.engine.length(text.copy()))
+            encoded += [size, exp.Literal.string(":"), text]
         listed = exp.select(
             exp.GroupConcat(this=exp.column("e"), separator=exp.Literal.string(""))
         ).from_(
@@ -211,16 +212,17 @@ def _decode(text: str, width: int) -> list[tuple[str, ...]] | None:
 
 def _matching(keys: list[exp.Column], found: list[tuple[str, ...]], ctx: ScanContext) -> exp.Expr:
     """Rows whose key's text is one of ``found`` (typed by the engine, see ``text_key``)."""
-    compared = [ctx.engine.text_key(key.copy()) for key in keys]
+    engine = ctx.engine
+    compared = [engine.text_key(key.copy()) for key in keys]
     if len(keys) == 1:
         return exp.In(
-            this=compared[0], expressions=[exp.Literal.string(texts[0]) for texts in found]
+            this=compared[0], expressions=[engine.key_literal(texts[0]) for texts in found]
         )
     return exp.or_(
         *(
             exp.and_(
                 *(
-                    exp.EQ(this=value.copy(), expression=exp.Literal.string(text))
+                    exp.EQ(this=value.copy(), expression=engine.key_literal(text))
                     for value, text in zip(compared, texts, strict=True)
                 )
             )

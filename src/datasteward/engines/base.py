@@ -137,12 +137,22 @@ class Engine:
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))
 
-    def text_key(self, value: exp.Expr) -> exp.Expr:
-        """What to compare with a string literal holding ``CAST(value AS TEXT)`` to find the
-        rows with that value again. Engines that type a bare string literal after what it is
-        compared with (DuckDB, PostgreSQL) compare the value itself, so the filter still
-        reaches indexes and Parquet statistics; others compare the text."""
+    def key_text(self, value: exp.Expr) -> exp.Expr:
+        """A value as text that tells every two values apart and reads back as the value
+        (how the duplicated keys of ``unique`` travel to Python and back)."""
         return exp.cast(value, exp.DataType.build("text"))
+
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        """What to compare with ``key_literal(text)`` to find the rows whose value has the
+        ``key_text`` ``text`` again. Engines that type a bare string literal after what it
+        is compared with (DuckDB, PostgreSQL) compare the value itself, so the filter still
+        reaches indexes and Parquet statistics; others compare the text."""
+        return self.key_text(value)
+
+    def key_literal(self, text: str) -> exp.Expr:
+        """What ``text_key(value)`` is compared with to find a value whose ``key_text`` is
+        ``text`` (raises QueryError when the text makes no literal)."""
+        return exp.Literal.string(text)
 
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         """A date/timestamp value as the engine compares it (engines with real types: as is)."""

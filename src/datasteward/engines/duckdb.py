@@ -113,6 +113,39 @@ def _drain(handoff: queue.Queue[object]) -> Iterator[pa.RecordBatch]:
         yield item  # type: ignore[misc]
 
 
+class _OneThread:
+    """``SET threads = 1`` while samples run, and the setting back after the last of them.
+
+    ``threads`` belongs to the database, which every connection to its file shares within
+    a process: two scans of one file at once (the server's workers) would otherwise each
+    restore what they found, and the later one would leave the database at one thread.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._inside: dict[str, tuple[int, int]] = {}  # database → (samples running, threads)
+
+    def enter(self, database: str, connection: Any) -> None:
+        with self._guard:
+            running, threads = self._inside.get(database, (0, 0))
+            if not running:
+                row = connection.execute("SELECT current_setting('threads')").fetchone()
+                threads = int(row[0])
+                connection.execute("SET threads = 1")
+            self._inside[database] = (running + 1, threads)
+
+    def leave(self, database: str, connection: Any) -> None:
+        with self._guard:
+            running, threads = self._inside.pop(database)
+            if running > 1:
+                self._inside[database] = (running - 1, threads)
+            else:
+                connection.execute(f"SET threads = {threads}")
+
+
+_ONE_THREAD = _OneThread()
+
+
 class DuckDBEngine(Engine):
     dialect: ClassVar[str] = "duckdb"
     approx_distinct_error: ClassVar[float | None] = 0.02  # HyperLogLog; measured 0-4%
@@ -155,13 +188,12 @@ class DuckDBEngine(Engine):
         # Parallel threads each scan ahead a whole row group before the LIMIT stops them:
         # on one thread the nine samples of the scan benchmark took 0.25-0.30 s instead of
         # 0.42-0.65 s (5M rows of Parquet, a busy machine), at half the CPU time.
-        threads = self.connection.execute("SELECT current_setting('threads')").fetchone()
-        self.connection.execute("SET threads = 1")
+        database = str(self.path.resolve()) if self.path is not None else f"memory:{id(self)}"
+        _ONE_THREAD.enter(database, self.connection)
         try:
             return self.fetch(query)
         finally:
-            if threads is not None:
-                self.connection.execute(f"SET threads = {int(threads[0])}")
+            _ONE_THREAD.leave(database, self.connection)
 
     def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import duckdb

@@ -42,6 +42,10 @@ class PostgresEngine(Engine):
                 autocommit=True,
                 connect_timeout=10,
             )
+            # Doubles as text with every digit, whatever the server or role sets (0 rounds
+            # to 15 digits): the duplicated keys of ``unique`` come back as text and must
+            # find their rows again, and fetched doubles are exact.
+            self.connection.execute("SET extra_float_digits = 3")
         except psycopg.Error as error:
             detail = str(error).strip().splitlines()[0] if str(error).strip() else "failed"
             raise SourceError(

@@ -292,6 +292,32 @@ class SQLiteEngine(Engine):
     def stddev(self, value: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="stddev_samp", expressions=[value])
 
+    def key_text(self, value: exp.Expr) -> exp.Expr:
+        # CAST(... AS TEXT) rounds doubles to 15 digits (0.3 and 0.1 + 0.2 become one text)
+        # and hands blobs over as bytes the driver cannot decode; quote() writes the value
+        # as an SQL literal, with 20 digits and blobs in hex.
+        return exp.Anonymous(this="quote", expressions=[value])
+
+    def text_key(self, value: exp.Expr) -> exp.Expr:
+        # The value itself, compared with the literal: as GROUP BY compares (by the column's
+        # collation, 1 equal to 1.0), which the texts of the values would not.
+        return value
+
+    def key_literal(self, text: str) -> exp.Expr:
+        import sqlglot
+        from sqlglot.errors import SqlglotError
+
+        try:
+            literal: exp.Expr = sqlglot.parse_one(text, read="sqlite")
+        except SqlglotError:
+            literal = exp.Null()
+        number = literal.this if isinstance(literal, exp.Neg) else literal
+        if not isinstance(number, exp.Literal | exp.HexString) or (
+            number is not literal and number.is_string
+        ):
+            raise QueryError(f"{text!r} is no SQLite literal")  # 'Inf', say
+        return literal
+
     def temporal(self, value: exp.Expr, family: str) -> exp.Expr:
         # SQLite keeps dates as text: normalise both sides so '2024-02-01' equals midnight.
         return exp.Anonymous(this="date" if family == "date" else "datetime", expressions=[value])

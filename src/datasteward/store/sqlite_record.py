@@ -72,7 +72,10 @@ class SQLiteRecorder:
         """Store the run, its results, metrics and schemas; a run id already stored is kept."""
         conn = self._connection
         try:
-            conn.execute("BEGIN")
+            # IMMEDIATE: the write lock comes first, waiting out other writers. A deferred
+            # transaction that reads first fails at once (SQLITE_BUSY_SNAPSHOT, no busy
+            # wait) when another process commits before it writes.
+            conn.execute("BEGIN IMMEDIATE")
             try:
                 if not self._exists(run.run_id):
                     self._insert(run)

@@ -9,6 +9,8 @@ column: the scan took 3.7 s instead of 1.5 s on 1M rows) estimate distinct count
 the scan instead, from a repeatable sample of about 30,000 rows, with the estimator
 PostgreSQL's own ANALYZE uses (Haas and Stokes' Duj1): exact while the sample holds every
 row, close for keys and few-valued columns, low for skewed columns with many rare values.
+Columns with 30,000 values or fewer among more rows are counted exactly (a sample may miss
+their values altogether).
 """
 
 from __future__ import annotations
@@ -110,38 +112,47 @@ class ColumnMetrics:
 
         if not self.columns or not rows:
             return {name: 0.0 if rows == 0 else None for name, _ in self.columns}
+        present = {name: _number(row.get(f"values\0{name}")) for name, _ in self.columns}
+        # A column with few values among many rows is counted exactly: sorting its values
+        # costs little, and a sample of the rows may hold none of them.
+        few = {
+            name
+            for name, count in present.items()
+            if count is not None and 0 < count <= SAMPLE_ROWS < rows
+        }
+        sampled = [(name, family) for name, family in self.columns if name not in few]
+        estimates = self._exact_distinct(ctx, sorted(few)) if few else {}
+        if not sampled:
+            return estimates
         percent = min(100.0, 100.0 * SAMPLE_ROWS / rows)
         try:
-            found = ctx.engine.fetch(self._sample_query(ctx, percent))
-        except QueryError:
-            return self._exact_distinct(ctx)  # a relation that cannot be sampled (a view)
+            found = ctx.engine.fetch(self._sample_query(ctx, sampled, percent))
+        except QueryError:  # a relation that cannot be sampled (a view)
+            return estimates | self._exact_distinct(ctx, [name for name, _ in sampled])
         counts = dict(zip(found.columns, found.rows[0], strict=True))
-        estimates: dict[str, float | None] = {}
-        for i, (name, _family) in enumerate(self.columns):
-            present = _number(row.get(f"values\0{name}"))
-            sampled, distinct, once = (int(counts[f"{part}{i}"] or 0) for part in ("n", "d", "f"))
-            estimates[name] = duj1(sampled, distinct, once, present)
+        for i, (name, _family) in enumerate(sampled):
+            sample, distinct, once = (int(counts[f"{part}{i}"] or 0) for part in ("n", "d", "f"))
+            estimates[name] = duj1(sample, distinct, once, present[name])
         return estimates
 
-    def _exact_distinct(self, ctx: ScanContext) -> dict[str, float | None]:
+    def _exact_distinct(self, ctx: ScanContext, names: list[str]) -> dict[str, float | None]:
         from datasteward.engines.base import QueryError
 
         terms = [
             exp.alias_(exp.Count(this=exp.Distinct(expressions=[ctx.column(name)])), f"d{i}")
-            for i, (name, _) in enumerate(self.columns)
+            for i, name in enumerate(names)
         ]
         try:
             found = ctx.engine.fetch(exp.select(*terms).from_(ctx.relation.copy()))
         except QueryError:
-            return {name: None for name, _ in self.columns}
-        return {
-            name: _number(value)
-            for (name, _), value in zip(self.columns, found.rows[0], strict=True)
-        }
+            return {name: None for name in names}
+        return {name: _number(value) for name, value in zip(names, found.rows[0], strict=True)}
 
-    def _sample_query(self, ctx: ScanContext, percent: float) -> exp.Select:
+    def _sample_query(
+        self, ctx: ScanContext, columns: list[tuple[str, str]], percent: float
+    ) -> exp.Select:
         """Per column: values in the sample, distinct values, values seen exactly once."""
-        names = [name for name, _ in self.columns]
+        names = [name for name, _ in columns]
         sample = exp.select(*(ctx.column(n) for n in names)).from_(
             ctx.engine.sampled_rows(ctx.relation, percent)
         )

@@ -129,12 +129,12 @@ def backup_dataset(
             if base is not None:
                 assert previous is not None
                 with base:
-                    batches = _counting(stream.batches(fingerprint=False), progress)
+                    batches = _counting(stream.batches(fingerprint=False), progress, quality)
                     manifest = _delta(
                         repository, draft, stream.schema, batches, previous, target, base
                     )
             else:
-                batches = _counting(stream.batches(), progress)
+                batches = _counting(stream.batches(), progress, quality)
                 manifest = _full(repository, draft, stream.schema, batches, target, fingerprint)
             repository.write_manifest(manifest.id, manifest.to_dict())
             return manifest
@@ -171,9 +171,15 @@ class _Draft:
 
 
 def _counting(
-    batches: Iterable[pa.RecordBatch], progress: BackupProgress | None
+    batches: Iterable[pa.RecordBatch],
+    progress: BackupProgress | None,
+    quality: Future[tuple[str, str | None]],
 ) -> Iterable[pa.RecordBatch]:
     for batch in batches:
+        # The store lookup runs beside the rows; when it has failed (an unreachable store),
+        # stop now rather than write every chunk of a snapshot that cannot be completed.
+        if quality.done() and (failure := quality.exception()) is not None:
+            raise failure
         if progress and progress.on_rows:
             progress.on_rows(batch.num_rows, batch.nbytes)
         yield batch

@@ -345,6 +345,20 @@ def _affected(result: Any) -> int:
     return int(row[0]) if row and isinstance(row[0], int) else 0
 
 
+@contextlib.contextmanager
+def _insertion_order_not_preserved(connection: Any) -> Iterator[None]:
+    """``preserve_insertion_order`` off for the block, then back to what it was (the
+    setting belongs to the whole database, which scans share)."""
+    (previous,) = connection.execute(
+        "SELECT current_setting('preserve_insertion_order')"
+    ).fetchone()
+    connection.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        connection.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+
+
 def _write_duckdb(
     connection: Any,
     table: exp.Table,
@@ -360,57 +374,31 @@ def _write_duckdb(
     (an ``INSERT`` per batch kept them all in memory until ``COMMIT``). Row order is not
     part of a restore's contract, so DuckDB may insert out of order (measured on 5M rows:
     2.3 s instead of 2.8 s, 510 MB instead of 565-610 MB)."""
-    with _insertion_order_not_preserved(connection):
-        return _insert_in_transaction(
-            connection, table, schema, batches, create=create, before_commit=before_commit
-        )
-
-
-@contextlib.contextmanager
-def _insertion_order_not_preserved(connection: Any) -> Iterator[None]:
-    """``preserve_insertion_order`` off for the block, then back to what it was (the
-    setting belongs to the whole database, which scans share)."""
-    (previous,) = connection.execute(
-        "SELECT current_setting('preserve_insertion_order')"
-    ).fetchone()
-    connection.execute("SET preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        connection.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
-
-
-def _insert_in_transaction(
-    connection: Any,
-    table: exp.Table,
-    schema: pa.Schema,
-    batches: Iterable[pa.RecordBatch],
-    *,
-    create: bool,
-    before_commit: Callable[[], None],
-) -> int:
     import pyarrow as pa
 
     name = table.sql("duckdb")
     source = ArrowSource(schema, batches)
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        if create:
-            # DuckDB maps Arrow types itself (lists, structs, intervals, small integers).
-            connection.register("steward_schema", pa.Table.from_batches([], schema=schema))
-            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM steward_schema")
-            connection.unregister("steward_schema")
-        else:
-            connection.execute(f"DELETE FROM {name}")
-        columns = ", ".join(exp.to_identifier(n, quoted=True).sql("duckdb") for n in schema.names)
-        source.run(
-            connection,
-            "steward_rows",
-            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM steward_rows",
-        )
-        before_commit()
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+    with _insertion_order_not_preserved(connection):
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            if create:
+                # DuckDB maps Arrow types itself (lists, structs, intervals, small integers).
+                connection.register("steward_schema", pa.Table.from_batches([], schema=schema))
+                connection.execute(f"CREATE TABLE {name} AS SELECT * FROM steward_schema")
+                connection.unregister("steward_schema")
+            else:
+                connection.execute(f"DELETE FROM {name}")
+            columns = ", ".join(
+                exp.to_identifier(n, quoted=True).sql("duckdb") for n in schema.names
+            )
+            source.run(
+                connection,
+                "steward_rows",
+                f"INSERT INTO {name} ({columns}) SELECT {columns} FROM steward_rows",
+            )
+            before_commit()
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
     return source.rows

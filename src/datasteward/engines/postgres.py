@@ -214,16 +214,7 @@ class PostgresEngine(Engine):
         if not isinstance(relation, exp.Table):
             return super().sample(relation, rows)
         percent = min(100.0, 100.0 * rows / max(self.row_count(relation), 1))
-        table = relation.copy()
-        table.set(
-            "sample",
-            exp.TableSample(
-                method=exp.var("BERNOULLI"),
-                percent=exp.Literal.number(f"{percent:.6g}"),
-                seed=exp.Literal.number(0),
-            ),
-        )
-        return exp.select("*").from_(table).limit(rows)
+        return exp.select("*").from_(self.sampled_rows(relation, percent)).limit(rows)
 
     def length(self, value: exp.Expr) -> exp.Expr:
         return exp.Length(this=exp.cast(value, exp.DataType.build("text")))

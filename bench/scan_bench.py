@@ -823,18 +823,25 @@ from datasteward.engines.sqlite import SQLiteEngine
 
 def timed(cls, name):
     original = getattr(cls, name)
-    def run(self, query):
+    def run(self, *arguments):
         clock = time.perf_counter()
         try:
-            return original(self, query)
+            return original(self, *arguments)
         finally:
-            text = query.sql(dialect=self.dialect) if name == "fetch" else "schema probe"
+            query = arguments[-1]
+            text = (
+                query.sql(dialect=self.dialect) if name in ("fetch", "_fetch_on")
+                else "schema probe" if name == "columns"
+                else f"{len(query)} samples queries in all"
+            )
             statements.append((clock - start, time.perf_counter() - clock, text))
     setattr(cls, name, run)
 
 for cls in (DuckDBEngine, PostgresEngine, SQLiteEngine):
-    timed(cls, "fetch")
+    # DuckDB fetches through ``_fetch_on`` (its samples run on cursors side by side).
+    timed(cls, "_fetch_on" if cls is DuckDBEngine else "fetch")
     timed(cls, "columns")
+    timed(cls, "fetch_samples")
 import datasteward.services.scan as scan_service
 original_scan = scan_service.scan
 marks = {}

@@ -51,15 +51,17 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[exp.Expr]]:
     original = Engine.fetch
 
     def spy(fetch: Any) -> Any:
-        def fetch_and_note(self: Engine, query: exp.Expr) -> Rows:
-            seen.append(query.copy())
-            return fetch(self, query)
+        def fetch_and_note(self: Engine, *arguments: Any) -> Rows:
+            seen.append(arguments[-1].copy())  # the query, after DuckDB's connection
+            return fetch(self, *arguments)
 
         return fetch_and_note
 
     for engine in _engine_classes():
-        if "fetch" in vars(engine):
-            monkeypatch.setattr(engine, "fetch", spy(vars(engine)["fetch"]))
+        # DuckDB fetches through ``_fetch_on`` (its samples run on cursors side by side).
+        name = "_fetch_on" if "_fetch_on" in vars(engine) else "fetch"
+        if name in vars(engine):
+            monkeypatch.setattr(engine, name, spy(vars(engine)[name]))
     assert Engine.fetch is original
     yield seen
 

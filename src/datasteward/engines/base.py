@@ -73,9 +73,13 @@ class Engine:
         """Run a query and stream its result as Arrow batches (bounded memory)."""
         raise NotImplementedError
 
-    def fetch_limited(self, query: exp.Expr) -> Rows:
-        """Run a query whose LIMIT lets it stop after a few rows (failing-row samples)."""
-        return self.fetch(query)
+    def fetch_samples(self, queries: Sequence[exp.Expr]) -> list[Rows | QueryError]:
+        """Run queries whose LIMIT lets them stop after a few rows (failing-row samples).
+
+        Each answer is in its query's place; a query the engine rejects gives its
+        ``QueryError`` there and the others still run.
+        """
+        return [fetch_or_error(self.fetch, query) for query in queries]
 
     def close(self) -> None:
         raise NotImplementedError
@@ -207,6 +211,14 @@ def batched(rows: Iterator[Sequence[Any]], size: int) -> Iterator[list[Sequence[
             batch = []
     if batch:
         yield batch
+
+
+def fetch_or_error(fetch: Callable[[exp.Expr], Rows], query: exp.Expr) -> Rows | QueryError:
+    """``fetch(query)``, or the ``QueryError`` it raised (one of several independent queries)."""
+    try:
+        return fetch(query)
+    except QueryError as error:
+        return error
 
 
 def first_line(error: BaseException) -> str:

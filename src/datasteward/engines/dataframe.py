@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
@@ -15,6 +15,8 @@ __all__ = ["DataFrameEngine"]
 
 
 class DataFrameEngine(DuckDBEngine):
+    cursors_share_relations: ClassVar[bool] = False  # ``register`` is per connection
+
     def __init__(self, frames: dict[str, Any]) -> None:
         super().__init__(None, label="dataframe")
         for name, frame in frames.items():

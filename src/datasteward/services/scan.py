@@ -222,7 +222,8 @@ def scan_dataset(
             outcomes[index] = check.definition.evaluate_history(check, current, log, ctx)
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
-    results = [_result(check, outcomes[i], ctx, values.get(i)) for i, check in enumerate(checks)]
+    samples = _failing_samples(checks, outcomes, values, ctx)
+    results = [_result(check, outcomes[i], samples.get(i)) for i, check in enumerate(checks)]
     seconds = time.perf_counter() - clock
     columns = {c.name: c.type for c in ctx.columns}
     count = None if row_count is None else int(row_count)
@@ -277,10 +278,7 @@ def _run_plan(
 
 
 def _result(
-    check: Check,
-    outcome: Outcome | CheckResult,
-    ctx: ScanContext,
-    values: dict[str, Any] | None = None,
+    check: Check, outcome: Outcome | CheckResult, samples: list[dict[str, Any]] | None = None
 ) -> CheckResult:
     if isinstance(outcome, CheckResult):
         return outcome
@@ -288,9 +286,8 @@ def _result(
         status = CheckStatus.PASS
     else:
         status = CheckStatus.WARN if check.severity is Severity.WARN else CheckStatus.FAIL
-    samples = outcome.samples
-    if samples is None and not outcome.passed and check.params.samples > 0:
-        samples = _samples(check, ctx, values)
+    if outcome.samples is not None:
+        samples = outcome.samples
     return CheckResult(
         name=check.name,
         type=check.type,
@@ -304,16 +301,66 @@ def _result(
     )
 
 
-def _samples(check: Check, ctx: ScanContext, values: dict[str, Any] | None) -> list[dict[str, Any]]:
-    try:
-        query = check.definition.failing_rows(check, ctx, check.params.samples, values)
-        return ctx.engine.fetch_limited(query).as_dicts() if query is not None else []
-    except (QueryError, CheckDefinitionError):
-        if values is not None:
-            # The main query's values steered the samples query and it failed (a key type
-            # the engine cannot compare with text, say): ask again without them.
-            return _samples(check, ctx, None)
-        return []  # samples are a courtesy; the verdict already stands
+def _failing_samples(
+    checks: list[Check],
+    outcomes: dict[int, Outcome | CheckResult],
+    values: dict[int, dict[str, Any]],
+    ctx: ScanContext,
+) -> dict[int, list[dict[str, Any]]]:
+    """The failing rows of every failed check that wants samples, fetched together.
+
+    The engine may run the queries side by side. Samples are a courtesy: a query that
+    fails costs its check its samples, never its verdict.
+    """
+    wanted = [
+        index
+        for index, check in enumerate(checks)
+        if isinstance(outcome := outcomes[index], Outcome)
+        and not outcome.passed
+        and outcome.samples is None
+        and check.params.samples > 0
+    ]
+    samples: dict[int, list[dict[str, Any]]] = {}
+    retry = _fetch_samples(checks, wanted, values, ctx, samples)
+    # The main query's values steered these samples queries and they failed (a key type
+    # the engine cannot compare with text, say): ask again without them.
+    _fetch_samples(checks, retry, {}, ctx, samples)
+    return samples
+
+
+def _fetch_samples(
+    checks: list[Check],
+    wanted: list[int],
+    values: dict[int, dict[str, Any]],
+    ctx: ScanContext,
+    samples: dict[int, list[dict[str, Any]]],
+) -> list[int]:
+    """Fill ``samples`` for the ``wanted`` checks; returns those worth asking again without
+    the main query's values."""
+    queries: dict[int, exp.Expr] = {}
+    retry: list[int] = []
+    if not wanted:
+        return retry
+    for index in wanted:
+        check = checks[index]
+        try:
+            query = check.definition.failing_rows(
+                check, ctx, check.params.samples, values.get(index)
+            )
+        except (QueryError, CheckDefinitionError):
+            query = None
+            if index in values:
+                retry.append(index)
+        if query is not None:
+            queries[index] = query
+    answers = ctx.engine.fetch_samples(list(queries.values()))
+    for index, answer in zip(queries, answers, strict=True):
+        if isinstance(answer, QueryError):
+            if index in values:
+                retry.append(index)
+        else:
+            samples[index] = answer.as_dicts()
+    return sorted(retry)
 
 
 def _error(check: Check, message: str) -> CheckResult:

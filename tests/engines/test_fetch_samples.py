@@ -1,0 +1,118 @@
+"""``fetch_samples``: failing-row samples run on one DuckDB thread each, side by side, then
+the setting is back."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from sqlglot import exp
+
+import datasteward.engines.duckdb as duckdb_engine
+from datasteward.engines.base import QueryError, Rows
+from datasteward.engines.dataframe import DataFrameEngine
+from datasteward.engines.duckdb import DuckDBEngine
+
+
+def _threads(engine: DuckDBEngine) -> int:
+    row = engine.connection.execute("SELECT current_setting('threads')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(duckdb_engine, "_SAMPLE_WORKERS", 2)
+    with DuckDBEngine() as engine:
+        engine.connection.execute("SET threads = 3")
+        seen: list[tuple[int, str]] = []
+        fetch_on = engine._fetch_on
+
+        def noting(connection: object, query: exp.Expr) -> Rows:
+            row = connection.execute("SELECT current_setting('threads')").fetchall()  # type: ignore[attr-defined]
+            seen.append((int(row[0][0]), threading.current_thread().name))
+            return fetch_on(connection, query)
+
+        engine._fetch_on = noting  # type: ignore[method-assign]
+        queries = [
+            exp.select("*").from_("range(100)").where(f"range % {n} = 0").limit(3)
+            for n in (7, 11, 13, 17)
+        ]
+        answers = engine.fetch_samples(queries)
+        assert [[r[0] for r in a.rows] for a in answers if isinstance(a, Rows)] == [
+            [0, 7, 14],
+            [0, 11, 22],
+            [0, 13, 26],
+            [0, 17, 34],
+        ]
+        assert {threads for threads, _ in seen} == {1}
+        assert len({name for _, name in seen}) == 2  # two workers shared the four
+        assert _threads(engine) == 3
+
+
+def test_a_failing_sample_answers_with_its_error_and_the_others_still_run() -> None:
+    with DuckDBEngine() as engine:
+        before = _threads(engine)
+        good = exp.select("*").from_("range(10)").limit(2)
+        answers = engine.fetch_samples(
+            [good, exp.select("*").from_("no_such_table").limit(5), good]
+        )
+        assert isinstance(answers[1], QueryError)
+        assert "no_such_table" in str(answers[1])
+        assert [a.rows for a in answers if isinstance(a, Rows)] == [[(0,), (1,)], [(0,), (1,)]]
+        assert _threads(engine) == before
+
+
+def test_dataframe_samples_stay_on_the_connection_that_registered_the_frames() -> None:
+    frame = pa.table({"n": list(range(50))})
+    with DataFrameEngine({"numbers": frame}) as engine:
+        queries = [exp.select("n").from_("numbers").where(f"n % {d} = 1").limit(2) for d in (3, 5)]
+        answers = engine.fetch_samples(queries)
+        assert [a.rows for a in answers if isinstance(a, Rows)] == [[(1,), (4,)], [(1,), (6,)]]
+
+
+def test_overlapping_samples_on_one_database_leave_its_threads_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """``threads`` belongs to the database, which every connection to its file shares in a
+    process: two scans of one file at once (the server's workers) must not leave it at 1."""
+    path = tmp_path / "shared.duckdb"
+    duckdb.connect(str(path)).close()
+    first, second = DuckDBEngine(path), DuckDBEngine(path)
+    first.connection.execute("SET threads = 3")
+    assert _threads(second) == 3  # one database: one setting
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    query = exp.select("*").from_("range(10)").limit(2)
+
+    def pause(engine: DuckDBEngine, before: Callable[[], None]) -> None:
+        fetch = engine.fetch
+
+        def paused(query: exp.Expr) -> object:
+            before()
+            return fetch(query)
+
+        engine.fetch = paused  # type: ignore[method-assign]
+
+    # ``first`` samples until ``second`` has started its own samples, which end last.
+    pause(first, lambda: (first_inside.set(), second_inside.wait(timeout=5)))
+    pause(second, lambda: (second_inside.set(), first_done.wait(timeout=5)))
+
+    def second_samples() -> None:
+        first_inside.wait(timeout=5)
+        second.fetch_samples([query])
+
+    other = threading.Thread(target=second_samples)
+    other.start()
+    try:
+        first.fetch_samples([query])
+    finally:
+        first_done.set()
+        other.join()
+    assert _threads(first) == _threads(second) == 3
+    first.close()
+    second.close()

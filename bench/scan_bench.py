@@ -838,8 +838,8 @@ def timed(cls, name):
     setattr(cls, name, run)
 
 for cls in (DuckDBEngine, PostgresEngine, SQLiteEngine):
-    # DuckDB fetches through ``_fetch_on`` (its samples run on cursors side by side).
-    timed(cls, "_fetch_on" if cls is DuckDBEngine else "fetch")
+    # DuckDB and PostgreSQL fetch through ``_fetch_on`` (samples run side by side).
+    timed(cls, "_fetch_on" if "_fetch_on" in vars(cls) else "fetch")
     timed(cls, "columns")
     timed(cls, "fetch_samples")
 import datasteward.services.scan as scan_service

@@ -13,9 +13,11 @@ import pytest
 from sqlglot import exp
 
 import datasteward.engines.duckdb as duckdb_engine
+import datasteward.engines.postgres as postgres_engine
 from datasteward.engines.base import QueryError, Rows
 from datasteward.engines.dataframe import DataFrameEngine
 from datasteward.engines.duckdb import DuckDBEngine
+from datasteward.engines.postgres import PostgresEngine
 
 
 def _threads(engine: DuckDBEngine) -> int:
@@ -27,7 +29,7 @@ def _threads(engine: DuckDBEngine) -> int:
 def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(duckdb_engine, "_SAMPLE_WORKERS", 2)
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     with DuckDBEngine() as engine:
         engine.connection.execute("SET threads = 3")
         seen: list[tuple[int, str]] = []
@@ -116,3 +118,27 @@ def test_overlapping_samples_on_one_database_leave_its_threads_as_they_were(
     assert _threads(first) == _threads(second) == 3
     first.close()
     second.close()
+
+
+def test_postgres_samples_run_side_by_side_on_connections_set_up_like_the_first(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres_engine, "SAMPLE_WORKERS", 2)
+    engine = PostgresEngine(postgres_url)
+    try:
+        # Each query holds its connection for a while, so both connections get one.
+        query = exp.select(
+            "pg_backend_pid() AS pid",
+            "current_setting('extra_float_digits') AS digits",
+            "pg_sleep(0.3) IS NULL AS slept",
+        )
+        answers = engine.fetch_samples([query, query.copy(), exp.select("1 / 0 AS broken")])
+        assert isinstance(answers[2], QueryError)
+        rows = [a.rows[0] for a in answers[:2] if isinstance(a, Rows)]
+        assert len({pid for pid, _, _ in rows}) == 2  # two server processes
+        assert {digits for _, digits, _ in rows} == {"3"}  # doubles keep every digit
+        extra = engine._sample_connections
+        assert len(extra) == 1
+    finally:
+        engine.close()
+    assert engine.connection.closed and extra[0].closed

@@ -6,6 +6,8 @@ never asks which engine it talks to.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -211,6 +213,45 @@ def batched(rows: Iterator[Sequence[Any]], size: int) -> Iterator[list[Sequence[
             batch = []
     if batch:
         yield batch
+
+
+# Failing-row samples run side by side on this many connections (a query each at a time).
+SAMPLE_WORKERS = min(4, os.cpu_count() or 1)
+
+
+def fetch_side_by_side(
+    queries: Sequence[exp.Expr], fetchers: Sequence[Callable[[exp.Expr], Rows]]
+) -> list[Rows | QueryError]:
+    """Answers to ``queries`` in their order, fetched by one thread per fetcher (each
+    fetcher has a connection of its own): a failed query gives its ``QueryError``."""
+    answers: list[Rows | QueryError | None] = [None] * len(queries)
+    pending = iter(range(len(queries)))
+    take = threading.Lock()
+
+    def work(fetch: Callable[[exp.Expr], Rows]) -> None:
+        while True:
+            with take:
+                index = next(pending, None)
+            if index is None:
+                return
+            try:
+                answers[index] = fetch_or_error(fetch, queries[index])
+            except Exception:  # asked again below, where the error can surface
+                return
+
+    threads = [
+        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}")
+        for n, fetch in enumerate(fetchers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # A worker that died of something other than a query error left its query unanswered:
+    # the first fetcher asks again here, where that error can surface.
+    return [
+        fetch_or_error(fetchers[0], queries[i]) if a is None else a for i, a in enumerate(answers)
+    ]
 
 
 def fetch_or_error(fetch: Callable[[exp.Expr], Rows], query: exp.Expr) -> Rows | QueryError:

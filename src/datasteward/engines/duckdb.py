@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -14,11 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlglot import exp
 
 from datasteward.engines.base import (
+    SAMPLE_WORKERS,
     Column,
     Engine,
     QueryError,
     Rows,
     fetch_or_error,
+    fetch_side_by_side,
     first_line,
 )
 from datasteward.errors import SourceError
@@ -155,9 +156,6 @@ class _OneThread:
 _ONE_THREAD = _OneThread()
 
 
-_SAMPLE_WORKERS = min(4, os.cpu_count() or 1)
-
-
 class DuckDBEngine(Engine):
     dialect: ClassVar[str] = "duckdb"
     # Whether a cursor (a second connection to the same database) sees every relation the
@@ -210,7 +208,7 @@ class DuckDBEngine(Engine):
         database = str(self.path.resolve()) if self.path is not None else f"memory:{id(self)}"
         _ONE_THREAD.enter(database, self.connection)
         try:
-            workers = min(len(queries), _SAMPLE_WORKERS) if self.cursors_share_relations else 1
+            workers = min(len(queries), SAMPLE_WORKERS) if self.cursors_share_relations else 1
             if workers <= 1:
                 return [fetch_or_error(self.fetch, query) for query in queries]
             return self._fetch_side_by_side(queries, workers)
@@ -220,32 +218,13 @@ class DuckDBEngine(Engine):
     def _fetch_side_by_side(
         self, queries: Sequence[exp.Expr], workers: int
     ) -> list[Rows | QueryError]:
-        answers: list[Rows | QueryError | None] = [None] * len(queries)
-        pending = iter(range(len(queries)))
-        take = threading.Lock()
-
-        def work() -> None:
-            cursor = self.connection.cursor()
-            try:
-                while True:
-                    with take:
-                        index = next(pending, None)
-                    if index is None:
-                        return
-                    fetch = functools.partial(self._fetch_on, cursor)
-                    answers[index] = fetch_or_error(fetch, queries[index])
-            finally:
+        cursors = [self.connection.cursor() for _ in range(workers)]
+        try:
+            fetchers = [functools.partial(self._fetch_on, cursor) for cursor in cursors]
+            return fetch_side_by_side(queries, fetchers)
+        finally:
+            for cursor in cursors:
                 cursor.close()
-
-        threads = [threading.Thread(target=work, name=f"samples-{n}") for n in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        missing = [i for i, answer in enumerate(answers) if answer is None]
-        for index in missing:  # a worker died of something other than a query error
-            answers[index] = fetch_or_error(self.fetch, queries[index])
-        return [answer for answer in answers if answer is not None]
 
     def stream(self, query: exp.Expr, batch_rows: int = 65_536) -> pa.RecordBatchReader:
         import duckdb

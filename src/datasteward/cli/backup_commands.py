@@ -38,7 +38,7 @@ def backup(
 ) -> None:
     """Snapshot datasets into the backup repository; prints each snapshot id."""
     from datasteward.cli.backup_progress import backup_with_progress
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
 
     project = _project(config)
     names = select_datasets(project, datasets)
@@ -130,7 +130,7 @@ def restore(
         open_repository,
         restore_snapshot,
     )
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
 
     project = _project(config)
     select_datasets(project, [dataset])
@@ -264,7 +264,7 @@ def diff(
     from datasteward.errors import UsageError
     from datasteward.services.backup import find_snapshot, open_repository, snapshot_by_reference
     from datasteward.services.backup.diff import diff_dataset
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
 
     if not from_:
         raise UsageError("--from SNAPSHOT|TIME is required")

@@ -22,7 +22,7 @@ from datasteward.checks.catalogue import build_checks
 from datasteward.compile.context import ScanContext
 from datasteward.compile.query import ROW_COUNT, MetricPlan
 from datasteward.engines.base import QueryError
-from datasteward.errors import CheckDefinitionError, SourceError, UsageError, did_you_mean
+from datasteward.errors import CheckDefinitionError, SourceError, did_you_mean
 from datasteward.model import CheckResult, CheckStatus, DatasetResult, MetricValue, Run, Severity
 from datasteward.services.json_values import jsonable
 from datasteward.services.scan_store import (
@@ -31,6 +31,7 @@ from datasteward.services.scan_store import (
     record_run,
     warm_up_store_imports,
 )
+from datasteward.services.selection import select_datasets
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
@@ -50,20 +51,6 @@ class ScanListener:
 
     dataset_started: Callable[[str], None] | None = None
     dataset_finished: Callable[[DatasetResult], None] | None = None
-
-
-def select_datasets(project: Project, names: Sequence[str] | None) -> list[str]:
-    """The datasets to scan: the named ones (validated) or all, in configuration order."""
-    if not names:
-        return list(project.datasets)
-    for name in names:
-        if name not in project.datasets:
-            raise UsageError(
-                f"unknown dataset {name!r}",
-                hint=did_you_mean(name, project.datasets)
-                or f"known: {', '.join(project.datasets) or 'none'}",
-            )
-    return list(dict.fromkeys(names))
 
 
 def scan(

@@ -22,13 +22,20 @@ from datasteward.model import Run
 from datasteward.store.revision import HEAD_REVISION
 from datasteward.store.values import as_utc, jsonable, schema_fingerprint
 
-__all__ = ["SQLiteRecorder", "open_current"]
+__all__ = ["SQLiteRecorder", "connect_current", "open_current"]
 
 _PREFIX = "sqlite:///"
 
 
 def open_current(url: str) -> SQLiteRecorder | None:
     """A recorder for ``url`` when it is a SQLite file already at the head revision."""
+    connection = connect_current(url)
+    return None if connection is None else SQLiteRecorder(connection, url)
+
+
+def connect_current(url: str) -> sqlite3.Connection | None:
+    """A ``sqlite3`` connection to ``url`` when it is a SQLite file already at the head
+    revision, set up as the store's own connections are; None otherwise."""
     path = _plain_path(url)
     if path is None or not path.is_file():
         return None
@@ -47,7 +54,7 @@ def open_current(url: str) -> SQLiteRecorder | None:
     if row is None or row[0] != HEAD_REVISION:
         connection.close()
         return None
-    return SQLiteRecorder(connection, url)
+    return connection
 
 
 def _plain_path(url: str) -> Path | None:

@@ -296,17 +296,26 @@ def _difference_sql(columns: list[str]) -> tuple[str, str]:
     return deletes, upserts
 
 
+_QUALITY_ROWS = 500  # the newest check results looked at
+
+
 def latest_quality(project: Project, dataset: str) -> tuple[str, str | None]:
     """pass/fail of the newest scan of the dataset, or unknown when it was never scanned."""
-    from datasteward.store import Store
+    from datasteward.store.sqlite_checks import newest_check_results
 
-    with Store.open(project.store_url()) as store:
-        rows = store.check_history(dataset, limit=500)
+    url = project.store_url()
+    rows = newest_check_results(url, dataset, _QUALITY_ROWS)
+    if rows is None:  # not a current SQLite store: ask through the store itself
+        from datasteward.store import Store
+
+        with Store.open(url) as store:
+            history = store.check_history(dataset, limit=_QUALITY_ROWS)
+        rows = [(r.run_id, r.severity.value, r.status.value) for r in history]
     if not rows:
         return "unknown", None
-    newest = rows[0].run_id
+    newest = rows[0][0]
     failed = any(
-        r.run_id == newest and r.severity.value == "error" and r.status.value != "pass"
-        for r in rows
+        run_id == newest and severity == "error" and status != "pass"
+        for run_id, severity, status in rows
     )
     return ("fail" if failed else "pass"), newest

@@ -21,7 +21,7 @@ from datasteward.services.maintain.actions import FixRequest, build_action
 from datasteward.services.maintain.fingerprint import data_fingerprint
 from datasteward.services.maintain.quarantine import Quarantine, quarantine_file
 from datasteward.services.maintain.target import Action, Preview, Target
-from datasteward.services.scan import select_datasets
+from datasteward.services.selection import select_datasets
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:

@@ -106,7 +106,7 @@ def find_outliers(
     listener: OutlierListener | None = None,
 ) -> OutlierReport:
     """The ``top`` most anomalous rows of a dataset, scored on the chosen numeric columns."""
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
 
     _check_options(top, sample_rows, contamination)
     (name,) = select_datasets(project, [dataset])

@@ -89,7 +89,7 @@ def profile_dataset(
     progress: Progress | None = None,
 ) -> Profile:
     """Profile a configured dataset in its engine (``pool`` reuses open sources)."""
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
     from datasteward.services.sources import SourcePool
 
     (name,) = select_datasets(project, [dataset])

@@ -58,7 +58,7 @@ def gather_report(
     now: datetime | None = None,
 ) -> Report:
     """Collect the report of ``datasets`` (default: all); ``profiler`` None skips profiles."""
-    from datasteward.services.scan import select_datasets
+    from datasteward.services.selection import select_datasets
     from datasteward.services.sources import SourcePool
     from datasteward.store import Store
 

@@ -1,0 +1,122 @@
+"""The backup's quality status read with sqlite3 is what the SQLAlchemy store answers, and
+the reader steps aside for stores it cannot be sure of."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import datasteward.store
+from datasteward.model import CheckResult, CheckStatus, DatasetResult, Run, Severity
+from datasteward.store import Store
+from datasteward.store.sqlite_checks import newest_check_results
+
+SRC = Path(datasteward.store.__file__).parents[2]
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _run(run_id: str, hours: int, dataset: str, *statuses: tuple[CheckStatus, Severity]) -> Run:
+    checks = [
+        CheckResult(name=f"check{n}", type="sql", status=status, severity=severity, message="")
+        for n, (status, severity) in enumerate(statuses)
+    ]
+    at = START + timedelta(hours=hours)
+    result = DatasetResult(dataset, 10, 0.1, checks, [], {"id": "BIGINT"})
+    return Run(run_id, at, at, at, [result])
+
+
+def _history_rows(url: str, dataset: str) -> list[tuple[str, str, str]]:
+    with Store.open(url) as store:
+        rows = store.check_history(dataset, limit=500)
+    return [(r.run_id, r.severity.value, r.status.value) for r in rows]
+
+
+def test_answers_as_the_store_does(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'steward.db'}"
+    fail, warn, ok = CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.PASS
+    runs = [
+        _run("r1", 0, "orders", (ok, Severity.ERROR)),
+        _run("r2", 2, "orders", (fail, Severity.ERROR), (ok, Severity.ERROR)),
+        # recorded later but older: newest means the latest as_of, not the latest write
+        _run("r3", 1, "orders", (ok, Severity.ERROR)),
+        _run("r4", 3, "customers", (warn, Severity.WARN), (ok, Severity.ERROR)),
+    ]
+    with Store.open(url) as store:
+        for run in runs:
+            store.record_run(run)
+    for dataset in ("orders", "customers", "never_scanned"):
+        quick = newest_check_results(url, dataset, 500)
+        assert quick == _history_rows(url, dataset)
+    assert newest_check_results(url, "orders", 500)[0][0] == "r2"  # type: ignore[index]
+    assert newest_check_results(url, "orders", 1) == [("r2", "error", "pass")]
+    assert newest_check_results(url, "never_scanned", 500) == []
+
+
+def test_steps_aside_unless_the_store_is_a_current_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    assert newest_check_results(f"sqlite:///{missing}", "orders", 5) is None
+    assert not missing.exists()
+    assert newest_check_results("postgresql://user@localhost/steward", "orders", 5) is None
+    url = f"sqlite:///{tmp_path / 'steward.db'}"
+    Store.open(url).close()
+    assert newest_check_results(url, "orders", 5) == []
+    with sqlite3.connect(tmp_path / "steward.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    assert newest_check_results(url, "orders", 5) is None
+
+
+@pytest.mark.parametrize("scanned", [False, True])
+def test_a_backup_into_a_current_store_does_not_import_sqlalchemy(
+    tmp_path: Path, scanned: bool
+) -> None:
+    (tmp_path / "data.csv").write_text("id\n1\n2\n2\n", encoding="utf-8")
+    (tmp_path / "steward.yml").write_text(
+        "version: 1\n"
+        "store: sqlite:///steward.db\n"
+        "backups: {repository: repo}\n"
+        "sources: {files: {type: files, root: .}}\n"
+        "datasets:\n"
+        "  data: {source: files, path: data.csv, checks: [unique: id]}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    script_path = Path(sys.executable).with_name("steward")
+    steward = (
+        [str(script_path)]
+        if script_path.exists()
+        else [sys.executable, "-m", "datasteward.cli.main"]
+    )
+    if scanned:
+        subprocess.run([*steward, "scan"], cwd=tmp_path, env=env, capture_output=True)
+    else:
+        Store.open(f"sqlite:///{tmp_path / 'steward.db'}").close()
+    script = (
+        "import sys\n"
+        "from datasteward.cli.main import run\n"
+        "sys.argv = ['steward', 'backup', 'data']\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+    listing = subprocess.run(
+        [*steward, "snapshots", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert listing.returncode == 0, listing.stderr
+    expected = "fail" if scanned else "unknown"  # the csv's id 2 is duplicated
+    assert f'"quality": "{expected}"' in listing.stdout, listing.stdout

@@ -17,6 +17,7 @@ from datasteward.cli.main import (
     _parse_time,
     _project,
     app,
+    work_done,
 )
 from datasteward.errors import ExitCode
 
@@ -48,12 +49,13 @@ def backup(
     ]
     if format == TableFormat.json:
         sys.stdout.write(json.dumps([m.summary() for m in made], indent=2) + "\n")
-        return
-    for manifest in made:
-        _console().print(
-            f"{manifest.id}  {manifest.dataset}  {manifest.kind}  {manifest.rows:,} rows  "
-            f"{_size(manifest.bytes)} logical, {_size(manifest.bytes_added)} added"
-        )
+    else:
+        for manifest in made:
+            _console().print(
+                f"{manifest.id}  {manifest.dataset}  {manifest.kind}  {manifest.rows:,} rows  "
+                f"{_size(manifest.bytes)} logical, {_size(manifest.bytes_added)} added"
+            )
+    work_done()  # every snapshot's manifest is written and its sources are closed
 
 
 @app.command()
@@ -163,6 +165,7 @@ def restore(
     if result.safety_snapshot:
         message += f" (the replaced data is snapshot {result.safety_snapshot})"
     _console().print(message)
+    work_done()  # the restored data is committed and the target closed
 
 
 @app.command()

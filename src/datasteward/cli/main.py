@@ -111,8 +111,14 @@ def scan(
         quiet=format != ScanFormat.text,
     )
     _emit_run(run, format, output)
-    _state["done"] = True  # the run is stored and its output written
+    work_done()
     raise typer.Exit(_scan_exit_code(run, fail_on))
+
+
+def work_done() -> None:
+    """The command's work is committed and closed and its output written: the ``steward``
+    script may now exit without tearing down the interpreter (see ``run``)."""
+    _state["done"] = True
 
 
 def _emit_run(run: Run, format: ScanFormat, output: Path | None) -> None:

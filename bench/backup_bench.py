@@ -68,7 +68,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from child_process import Sample, steward_command
+from child_process import Sample, stack_floor, steward_command
 from child_process import measure as measure_child
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -303,6 +303,20 @@ con = duckdb.connect({database!r}, read_only={read_only!r})
 con.execute({copy!r})
 """
 
+# What DuckDB itself needs to write the rows as a new table of the same file, no Steward
+# involved (insertion order off, as the restore has it): a floor under `restore --to-table`.
+TABLE_COPY_NAME = "orders_table_copy"
+TABLE_COPY = """\
+import duckdb
+
+con = duckdb.connect({database!r})
+con.execute("SET preserve_insertion_order = false")
+con.execute("BEGIN")
+con.execute('CREATE TABLE "{table}" AS SELECT * FROM orders')
+con.execute("COMMIT")
+con.close()
+"""
+
 
 def make_project(source: str, data: Data, workdir: Path) -> Project:
     project = Project(source, data, workdir, {**os.environ, PASSPHRASE_ENV: "bench passphrase"})
@@ -337,6 +351,12 @@ def make_project(source: str, data: Data, workdir: Path) -> Project:
     )
     baseline = BASELINE.format(database=database, read_only=source == "duckdb", copy=copy)
     (workdir / "baseline.py").write_text(baseline, encoding="utf-8")
+    floor = stack_floor(baseline, "duckdb", pyarrow=True)
+    (workdir / "stack_floor.py").write_text(floor, encoding="utf-8")
+    if source == "duckdb":
+        (workdir / "table_copy.py").write_text(
+            TABLE_COPY.format(database=database, table=TABLE_COPY_NAME), encoding="utf-8"
+        )
     return project
 
 
@@ -493,10 +513,12 @@ class SourceResult:
     source: str
     rows: int
     copy: Contender
+    floor: Contender  # the COPY in a process that also imports DESIGN.md's stack
     backup: Contender
     encrypted: Contender
     restore_file: Contender
     restore_table: Contender | None
+    table_copy: Contender | None  # DuckDB copying the table inside its file, no Steward
     delta: Contender
     delta_restore: Contender
     full_stored: int
@@ -557,8 +579,17 @@ def bench_source(source: str, data: Data, rounds: int, quiet_wait: float) -> Sou
                 [steward, "restore", "orders", "--to-table", "orders_restored", *plain],
                 lambda: drop_table(project.database, "orders_restored"),
             )
-        restores = [c for c in (restore_file, restore_table) if c is not None]
-        groups = [[copy], [backup, *restores], [encrypted]]
+        floor = Contender("COPY + stack imports", [sys.executable, "stack_floor.py"],
+                          remover(project.copy_parquet))  # fmt: skip
+        table_copy = None
+        if source == "duckdb":
+            table_copy = Contender(
+                "DuckDB table copy",
+                [sys.executable, "table_copy.py"],
+                lambda: drop_table(project.database, TABLE_COPY_NAME),
+            )
+        restores = [c for c in (restore_file, restore_table, table_copy) if c is not None]
+        groups = [[copy, floor], [backup, *restores], [encrypted]]
         print(f"benchmarking the {source} source at {data.rows:,} rows …", file=sys.stderr)
         others_cpu = []
         for round_no in range(rounds + 1):  # round 0 is an untimed warm-up
@@ -622,10 +653,12 @@ def bench_source(source: str, data: Data, rounds: int, quiet_wait: float) -> Sou
             source=source,
             rows=data.rows,
             copy=copy,
+            floor=floor,
             backup=backup,
             encrypted=encrypted,
             restore_file=restore_file,
             restore_table=restore_table,
+            table_copy=table_copy,
             delta=delta,
             delta_restore=delta_restore,
             full_stored=int(full["bytes_added"]),
@@ -1028,8 +1061,8 @@ def memory_met(contender: Contender) -> bool:
 def print_result(result: SourceResult, rounds: int) -> None:
     print(f"\n{result.label} source, {result.rows:,} orders, median of {rounds} rounds")
     print(f"  {'':<32}{'wall time':>11}{'CPU time':>11}{'peak RSS':>11}")
-    contenders = [result.copy, result.backup, result.encrypted, result.restore_file]
-    contenders += [result.restore_table] if result.restore_table else []
+    contenders = [result.copy, result.floor, result.backup, result.encrypted, result.restore_file]
+    contenders += [result.restore_table, result.table_copy] if result.restore_table else []
     contenders += [result.delta, result.delta_restore]
     for c in contenders:
         assert c is not None
@@ -1040,6 +1073,13 @@ def print_result(result: SourceResult, rounds: int) -> None:
           f"{TIME_TARGET}x: {verdict(result.encrypted_ratio <= TIME_TARGET)})")  # fmt: skip
     cpu_ratio = result.backup.cpu_seconds / result.copy.cpu_seconds
     print(f"  {'backup / COPY, CPU time':<40}{cpu_ratio:.2f}x  (less sensitive to other work)")
+    floor_ratio = result.floor.seconds / result.copy.seconds
+    print(f"  {'stack floor / COPY':<40}{floor_ratio:.2f}x  (the COPY in a process that also "
+          "imports what DESIGN.md has Steward use)")  # fmt: skip
+    if result.table_copy is not None:
+        ratio = result.restore_ratio(result.table_copy)
+        print(f"  {'DuckDB table copy / backup':<40}{ratio:.2f}x  (DuckDB alone writing the rows "
+              "as a new table: a floor under restore --to-table)")  # fmt: skip
     for c in (result.backup, result.encrypted, result.delta):
         print(f"  {c.name + ' peak RSS':<40}{mb(c.max_peak_bytes)} at most  (target < "
               f"{mb(MEMORY_TARGET_BYTES)}: {verdict(memory_met(c))})")  # fmt: skip
@@ -1139,6 +1179,19 @@ def markdown(results: list[SourceResult], rounds: int) -> str:
             f"({r.delta_stored / 10**6:.1f} of {r.full_stored / 10**6:.1f} MB; "
             f"{verdict(r.delta_ratio <= DELTA_TARGET)}) |"
         )
+    lines.append("")
+    for r in results:
+        line = (
+            f"Floors ({r.label}): the COPY in a process that also imports DESIGN.md's stack "
+            f"(sqlglot, pydantic, ruamel.yaml, typer, pyarrow) {r.floor.seconds:.2f} s, "
+            f"{r.floor.seconds / r.copy.seconds:.2f}x the COPY"
+        )
+        if r.table_copy is not None:
+            line += (
+                f"; DuckDB alone copying the table inside its file {r.table_copy.seconds:.2f} s, "
+                f"{r.restore_ratio(r.table_copy):.2f}x the backup"
+            )
+        lines.append(line + ".")
     return "\n".join(lines)
 
 

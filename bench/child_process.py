@@ -62,3 +62,30 @@ def steward_command() -> str:
     if found is None:
         sys.exit("steward is installed neither next to this python nor on PATH")
     return found
+
+
+# The libraries DESIGN.md section 7 has Steward use, imported as a command's start-up
+# imports them (sqlglot with the engine's dialect, pydantic building a model, the YAML
+# loader, the CLI framework, pyarrow where data moves). Prefixed to a baseline script it
+# makes the "stack floor": the baseline's own work plus only the imports no Steward built
+# on that stack can avoid, with Steward's exit (no interpreter teardown).
+STACK_IMPORTS = """\
+import sqlglot, sqlglot.generators.{dialect}, ruamel.yaml, typer, pydantic
+{pyarrow}
+class _Model(pydantic.BaseModel):
+    value: int = 0
+
+
+_Model()
+"""
+EXIT_WITHOUT_TEARDOWN = """
+import os as _os, sys as _sys
+_sys.stdout.flush()
+_os._exit(0)
+"""
+
+
+def stack_floor(baseline: str, dialect: str, *, pyarrow: bool = False) -> str:
+    """``baseline`` (a script's text) with Steward's unavoidable imports and exit."""
+    imports = STACK_IMPORTS.format(dialect=dialect, pyarrow="import pyarrow" if pyarrow else "")
+    return imports + baseline + EXIT_WITHOUT_TEARDOWN

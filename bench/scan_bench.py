@@ -53,7 +53,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from child_process import Sample, measure, steward_command
+from child_process import Sample, measure, stack_floor, steward_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -634,6 +634,8 @@ class Result:
     engine: str
     rows: int
     baseline: Contender
+    # The baseline plus the imports of DESIGN.md's stack: the least any Steward can reach.
+    floor: Contender
     stewards: list[Contender]  # Steward's default (monitor: auto) first
     software: str
     first_steward_s: float
@@ -676,7 +678,7 @@ def verdict(met: bool) -> str:
 
 
 def print_result(result: Result) -> None:
-    base, contenders = result.baseline, [result.baseline, *result.stewards]
+    base, contenders = result.baseline, [result.baseline, result.floor, *result.stewards]
     print(f"\n{result.label}, {result.rows:,} orders, median of {len(base.samples)} rounds")
     print(f"  {'':<30}{'wall time':>11}{'CPU time':>11}{'peak RSS':>12}")
     for c in contenders:
@@ -688,6 +690,8 @@ def print_result(result: Result) -> None:
         print(f"    memory ratio  {result.memory_ratio(steward):.2f}x  (target <= "
               f"{MEMORY_TARGET}x: {verdict(result.memory_met(steward))})")  # fmt: skip
         print(f"    CPU ratio     {result.cpu_ratio(steward):.2f}x  ({result.cpu_note})")
+    print(f"  stack floor: {result.time_ratio(result.floor):.2f}x the hand-written query "
+          "(the query in a process that also imports what DESIGN.md has Steward use)")  # fmt: skip
     print("  every round (wall time; peak RSS):")
     for c in contenders:
         runs = ", ".join(f"{s.seconds:.2f}" for s in c.samples)
@@ -754,6 +758,12 @@ def markdown(results: list[Result], help_s: float | None) -> str:
                 f"| {r.memory_ratio(steward):.2f}x ({verdict(r.memory_met(steward))}) "
                 f"| {min(r.loads):.1f} to {max(r.loads):.1f} |"
             )
+    for r in results:
+        lines.append(
+            f"\nStack floor ({r.label}): the hand-written query in a process that first imports "
+            f"sqlglot, pydantic, ruamel.yaml and typer, as any Steward must: {r.floor.seconds:.2f} s, "
+            f"{r.time_ratio(r.floor):.2f}x the query alone."
+        )
     if help_s is not None:
         lines += [
             "",
@@ -772,6 +782,10 @@ def bench_scan(engine: str, rows: int, rounds: int) -> Result:
         workdir = Path(tmp)
         with _setup(engine, workdir, data) as setup:
             baseline = Contender("hand-written query", [sys.executable, str(setup.baseline)], (0,))
+            floor_script = workdir / "stack_floor.py"
+            dialect = "duckdb" if engine == "files" else "postgres"
+            floor_script.write_text(stack_floor(setup.baseline.read_text(), dialect))
+            floor = Contender("query + stack imports", [sys.executable, str(floor_script)], (0,))
             stewards = []
             for monitor in ("auto", "off"):  # Steward's default first
                 config = steward_config(workdir, setup, monitor)
@@ -781,7 +795,7 @@ def bench_scan(engine: str, rows: int, rounds: int) -> Result:
                 stewards.append(Contender(f"steward scan, monitor: {monitor}", scan, (0, 1)))
             first = stewards[0].run(workdir)  # creates the store's schema: not timed
             print(f"benchmarking {engine} at {rows:,} rows …", file=sys.stderr)
-            loads = alternate([baseline, *stewards], rounds, workdir)
+            loads = alternate([baseline, floor, *stewards], rounds, workdir)
         findings = json.loads(baseline.samples[-1].stdout)
         mismatches = [
             f"{steward.name}: {problem}"
@@ -792,6 +806,7 @@ def bench_scan(engine: str, rows: int, rounds: int) -> Result:
             engine=engine,
             rows=rows,
             baseline=baseline,
+            floor=floor,
             stewards=stewards,
             software=setup.software,
             first_steward_s=first.seconds,

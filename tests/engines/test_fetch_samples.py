@@ -3,7 +3,10 @@ the setting is back."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,10 +37,16 @@ def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
         engine.connection.execute("SET threads = 3")
         seen: list[tuple[int, str]] = []
         fetch_on = engine._fetch_on
+        both_started = threading.Barrier(2, timeout=10)  # no worker takes all four alone
 
         def noting(connection: object, query: exp.Expr) -> Rows:
             row = connection.execute("SELECT current_setting('threads')").fetchall()  # type: ignore[attr-defined]
-            seen.append((int(row[0][0]), threading.current_thread().name))
+            name = threading.current_thread().name
+            if name not in {seen_name for _, seen_name in seen}:
+                seen.append((int(row[0][0]), name))
+                both_started.wait()
+            else:
+                seen.append((int(row[0][0]), name))
             return fetch_on(connection, query)
 
         engine._fetch_on = noting  # type: ignore[method-assign]
@@ -57,7 +66,10 @@ def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
         assert _threads(engine) == 3
 
 
-def test_a_failing_sample_answers_with_its_error_and_the_others_still_run() -> None:
+def test_a_failing_sample_answers_with_its_error_and_the_others_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     with DuckDBEngine() as engine:
         before = _threads(engine)
         good = exp.select("*").from_("range(10)").limit(2)
@@ -70,12 +82,57 @@ def test_a_failing_sample_answers_with_its_error_and_the_others_still_run() -> N
         assert _threads(engine) == before
 
 
-def test_dataframe_samples_stay_on_the_connection_that_registered_the_frames() -> None:
+def test_dataframe_samples_stay_on_the_connection_that_registered_the_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     frame = pa.table({"n": list(range(50))})
     with DataFrameEngine({"numbers": frame}) as engine:
         queries = [exp.select("n").from_("numbers").where(f"n % {d} = 1").limit(2) for d in (3, 5)]
         answers = engine.fetch_samples(queries)
         assert [a.rows for a in answers if isinstance(a, Rows)] == [[(1,), (4,)], [(1,), (6,)]]
+
+
+def test_an_error_other_than_a_query_error_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
+    with DuckDBEngine() as engine:
+        before = _threads(engine)
+        fetch_on = engine._fetch_on
+        runs: list[str] = []
+
+        def failing(connection: object, query: exp.Expr) -> Rows:
+            runs.append(query.sql())
+            if "broken" in query.sql():
+                raise RuntimeError("disk on fire")
+            return fetch_on(connection, query)
+
+        engine._fetch_on = failing  # type: ignore[method-assign]
+        broken = exp.select("1 AS broken")
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            engine.fetch_samples([exp.select("1 AS fine"), broken])
+        assert runs.count(broken.sql()) == 1  # raised, not asked again
+        assert _threads(engine) == before
+
+
+def test_ctrl_c_stops_samples_running_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
+    with DuckDBEngine() as engine:
+        before = _threads(engine)
+        # Each would scan ten billion rows on one thread (minutes) and find nothing.
+        endless = exp.select("*").from_("range(10000000000) AS t(n)").where("n < 0").limit(5)
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+        clock = time.perf_counter()
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                engine.fetch_samples([endless, endless.copy()])
+        finally:
+            timer.cancel()
+        assert time.perf_counter() - clock < 10
+        assert _threads(engine) == before
+        assert engine.fetch(exp.select("42 AS answer")).rows == [(42,)]  # still usable
 
 
 def test_overlapping_samples_on_one_database_leave_its_threads_as_they_were(
@@ -139,6 +196,13 @@ def test_postgres_samples_run_side_by_side_on_connections_set_up_like_the_first(
         assert {digits for _, digits, _ in rows} == {"3"}  # doubles keep every digit
         extra = engine._sample_connections
         assert len(extra) == 1
+        assert engine.fetch_samples([]) == []
+        extra[0].close()  # as if the server had ended it: a new one takes its place
+        again = engine.fetch_samples([query, query.copy()])
+        assert all(isinstance(a, Rows) for a in again)
+        assert len(engine._sample_connections) == 1
+        assert not engine._sample_connections[0].closed
+        extra = engine._sample_connections
     finally:
         engine.close()
     assert engine.connection.closed and extra[0].closed

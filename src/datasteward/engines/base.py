@@ -6,6 +6,7 @@ never asks which engine it talks to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -216,42 +217,61 @@ def batched(rows: Iterator[Sequence[Any]], size: int) -> Iterator[list[Sequence[
 
 
 # Failing-row samples run side by side on this many connections (a query each at a time).
-SAMPLE_WORKERS = min(4, os.cpu_count() or 1)
+SAMPLE_WORKERS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 
 def fetch_side_by_side(
-    queries: Sequence[exp.Expr], fetchers: Sequence[Callable[[exp.Expr], Rows]]
+    queries: Sequence[exp.Expr],
+    fetchers: Sequence[Callable[[exp.Expr], Rows]],
+    cancels: Sequence[Callable[[], None]] = (),
 ) -> list[Rows | QueryError]:
     """Answers to ``queries`` in their order, fetched by one thread per fetcher (each
-    fetcher has a connection of its own): a failed query gives its ``QueryError``."""
+    fetcher has a connection of its own): a failed query gives its ``QueryError``.
+
+    Any other error stops the workers and is raised here. So is an interrupt (Ctrl-C) of
+    the waiting thread, after ``cancels`` have stopped the queries still running.
+    """
     answers: list[Rows | QueryError | None] = [None] * len(queries)
     pending = iter(range(len(queries)))
     take = threading.Lock()
+    stop = threading.Event()
+    failures: list[BaseException] = []
 
     def work(fetch: Callable[[exp.Expr], Rows]) -> None:
-        while True:
+        while not stop.is_set():
             with take:
                 index = next(pending, None)
             if index is None:
                 return
             try:
                 answers[index] = fetch_or_error(fetch, queries[index])
-            except Exception:  # asked again below, where the error can surface
+            except BaseException as error:  # raised again by the waiting thread
+                failures.append(error)
+                stop.set()
                 return
 
     threads = [
-        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}")
+        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}", daemon=True)
         for n, fetch in enumerate(fetchers)
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    # A worker that died of something other than a query error left its query unanswered:
-    # the first fetcher asks again here, where that error can surface.
-    return [
-        fetch_or_error(fetchers[0], queries[i]) if a is None else a for i, a in enumerate(answers)
-    ]
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        stop.set()
+        for cancel in cancels:
+            with contextlib.suppress(Exception):
+                cancel()
+        for thread in threads:
+            thread.join(timeout=5)
+        raise
+    if failures:
+        raise failures[0]
+    return [answer for answer in answers if answer is not None]
 
 
 def fetch_or_error(fetch: Callable[[exp.Expr], Rows], query: exp.Expr) -> Rows | QueryError:

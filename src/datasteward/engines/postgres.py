@@ -64,10 +64,14 @@ class PostgresEngine(Engine):
             autocommit=True,
             connect_timeout=10,
         )
-        # Doubles as text with every digit, whatever the server or role sets (0 rounds
-        # to 15 digits): the duplicated keys of ``unique`` come back as text and must
-        # find their rows again, and fetched doubles are exact.
-        connection.execute("SET extra_float_digits = 3")
+        try:
+            # Doubles as text with every digit, whatever the server or role sets (0 rounds
+            # to 15 digits): the duplicated keys of ``unique`` come back as text and must
+            # find their rows again, and fetched doubles are exact.
+            connection.execute("SET extra_float_digits = 3")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def relation(self, dataset: DatasetConfig) -> exp.Expr:
@@ -103,6 +107,8 @@ class PostgresEngine(Engine):
     def fetch_samples(self, queries: Sequence[exp.Expr]) -> list[Rows | QueryError]:
         # Side by side on connections of their own: each server process takes a CPU
         # (the nine samples of the scan benchmark: 0.28 s one after the other).
+        if len(queries) < 2:
+            return super().fetch_samples(queries)
         connections = [
             self.connection,
             *self._more_connections(min(len(queries), SAMPLE_WORKERS) - 1),
@@ -110,7 +116,9 @@ class PostgresEngine(Engine):
         if len(connections) == 1:
             return super().fetch_samples(queries)
         return fetch_side_by_side(
-            queries, [functools.partial(self._fetch_on, c) for c in connections]
+            queries,
+            [functools.partial(self._fetch_on, c) for c in connections],
+            [c.cancel_safe for c in connections],  # Ctrl-C stops the server's work too
         )
 
     def _more_connections(self, wanted: int) -> list[Any]:
@@ -118,6 +126,8 @@ class PostgresEngine(Engine):
         server refuses more (samples then share what there is)."""
         import psycopg
 
+        for gone in [c for c in self._sample_connections if c.closed or c.broken]:
+            self._sample_connections.remove(gone)  # the server closed it since
         while len(self._sample_connections) < wanted:
             try:
                 self._sample_connections.append(self._connect())

@@ -340,6 +340,8 @@ def _fetch_samples(
                 retry.append(index)
         if query is not None:
             queries[index] = query
+    if not queries:  # failed checks without a samples query (row_count, freshness…)
+        return sorted(retry)
     answers = ctx.engine.fetch_samples(list(queries.values()))
     for index, answer in zip(queries, answers, strict=True):
         if isinstance(answer, QueryError):

@@ -23,6 +23,12 @@ from datasteward.engines.duckdb import DuckDBEngine
 from datasteward.engines.postgres import PostgresEngine
 
 
+@pytest.fixture
+def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB samples side by side on two cursors, whatever this machine's CPU count."""
+    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
+
+
 def _threads(engine: DuckDBEngine) -> int:
     row = engine.connection.execute("SELECT current_setting('threads')").fetchone()
     assert row is not None
@@ -30,9 +36,8 @@ def _threads(engine: DuckDBEngine) -> int:
 
 
 def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
-    monkeypatch: pytest.MonkeyPatch,
+    two_workers: None,
 ) -> None:
-    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     with DuckDBEngine() as engine:
         engine.connection.execute("SET threads = 3")
         seen: list[tuple[int, str]] = []
@@ -67,9 +72,8 @@ def test_samples_run_on_one_thread_each_side_by_side_and_the_setting_comes_back(
 
 
 def test_a_failing_sample_answers_with_its_error_and_the_others_still_run(
-    monkeypatch: pytest.MonkeyPatch,
+    two_workers: None,
 ) -> None:
-    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     with DuckDBEngine() as engine:
         before = _threads(engine)
         good = exp.select("*").from_("range(10)").limit(2)
@@ -83,9 +87,8 @@ def test_a_failing_sample_answers_with_its_error_and_the_others_still_run(
 
 
 def test_dataframe_samples_stay_on_the_connection_that_registered_the_frames(
-    monkeypatch: pytest.MonkeyPatch,
+    two_workers: None,
 ) -> None:
-    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
     frame = pa.table({"n": list(range(50))})
     with DataFrameEngine({"numbers": frame}) as engine:
         queries = [exp.select("n").from_("numbers").where(f"n % {d} = 1").limit(2) for d in (3, 5)]
@@ -93,10 +96,7 @@ def test_dataframe_samples_stay_on_the_connection_that_registered_the_frames(
         assert [a.rows for a in answers if isinstance(a, Rows)] == [[(1,), (4,)], [(1,), (6,)]]
 
 
-def test_an_error_other_than_a_query_error_reaches_the_caller(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
+def test_an_error_other_than_a_query_error_reaches_the_caller(two_workers: None) -> None:
     with DuckDBEngine() as engine:
         before = _threads(engine)
         fetch_on = engine._fetch_on
@@ -116,8 +116,7 @@ def test_an_error_other_than_a_query_error_reaches_the_caller(
         assert _threads(engine) == before
 
 
-def test_ctrl_c_stops_samples_running_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(duckdb_engine, "SAMPLE_WORKERS", 2)
+def test_ctrl_c_stops_samples_running_side_by_side(two_workers: None) -> None:
     with DuckDBEngine() as engine:
         before = _threads(engine)
         # Each would scan ten billion rows on one thread (minutes) and find nothing.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -87,3 +88,26 @@ def test_a_restore_that_does_not_match_its_fingerprint_writes_nothing(
         with pytest.raises(SourceError, match=r"(?i)not found|no file|does not exist"):
             workspace.read("restored")
     assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+
+
+def test_a_new_duckdb_table_is_hashed_once_in_place_of_every_batch(
+    duckdb_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Restoring to a new DuckDB table checks the fingerprint in the table, inside the
+    transaction; ``--replace`` (the live table's own types) still hashes the batches."""
+    import datasteward.services.backup.restore as restore_module
+
+    hashed: list[bool] = []
+    chunk_batches = restore_module.chunk_batches
+
+    def noting(*arguments: Any, **options: Any) -> Any:
+        hashed.append(options.get("fingerprint") is not None)
+        return chunk_batches(*arguments, **options)
+
+    monkeypatch.setattr(restore_module, "chunk_batches", noting)
+    duckdb_workspace.put(sample_table())
+    manifest = duckdb_workspace.backup()
+    duckdb_workspace.restore(manifest, to_table="restored")
+    duckdb_workspace.restore(manifest, replace=True)
+    assert hashed == [False, True]
+    assert fingerprint(duckdb_workspace.read("restored")) == fingerprint(duckdb_workspace.read())

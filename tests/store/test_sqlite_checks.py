@@ -71,6 +71,24 @@ def test_steps_aside_unless_the_store_is_a_current_sqlite_file(tmp_path: Path) -
     assert newest_check_results(url, "orders", 5) is None
 
 
+def test_keeps_off_a_store_that_is_not_in_wal_mode_yet(tmp_path: Path) -> None:
+    """A store file not in WAL mode may be one another process is creating: a connection of
+    ours could make its switch to WAL fail with "database is locked" (a concurrent backup
+    did, about one run in four)."""
+    path = tmp_path / "steward.db"
+    url = f"sqlite:///{path}"
+    path.write_bytes(b"")  # created this moment, nothing written yet
+    assert newest_check_results(url, "orders", 5) is None
+    path.unlink()
+    Store.open(url).close()
+    assert newest_check_results(url, "orders", 5) == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode=DELETE").fetchone() == ("delete",)
+    assert newest_check_results(url, "orders", 5) is None
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # left as found
+
+
 @pytest.mark.parametrize("scanned", [False, True])
 def test_a_backup_into_a_current_store_does_not_import_sqlalchemy(
     tmp_path: Path, scanned: bool

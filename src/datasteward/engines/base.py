@@ -58,6 +58,10 @@ class Engine:
     #: instead of counting them in the scan: without a sketch, an exact COUNT(DISTINCT)
     #: of every column costs a server more than the rest of the scan.
     distinct_from_sample: ClassVar[bool] = False
+    #: Whether ``write`` into a new table runs on the connection ``fetch`` uses, with the
+    #: columns typed as DuckDB types the Arrow batches: its ``before_commit`` can then
+    #: query the new rows, and their row hashes are the ones the batches would give.
+    fetches_new_table_before_commit: ClassVar[bool] = False
     label: str  # names the source in messages
 
     # -- what subclasses implement -------------------------------------------------

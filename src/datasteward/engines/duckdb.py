@@ -161,6 +161,7 @@ class DuckDBEngine(Engine):
     # Whether a cursor (a second connection to the same database) sees every relation the
     # engine reads: not so for DataFrames registered on the first connection.
     cursors_share_relations: ClassVar[bool] = True
+    fetches_new_table_before_commit: ClassVar[bool] = True  # see _write_duckdb
     approx_distinct_error: ClassVar[float | None] = 0.02  # HyperLogLog; measured 0-4%
 
     def __init__(self, path: Path | None = None, *, label: str = "duckdb") -> None:

@@ -36,6 +36,7 @@ _FORMATS_BY_SUFFIX = {
 
 class FilesEngine(DuckDBEngine):
     changes_in_place: ClassVar[bool] = False
+    fetches_new_table_before_commit: ClassVar[bool] = False  # a new "table" is a new file
 
     def __init__(self, root: Path, *, label: str = "files") -> None:
         super().__init__(None, label=label)

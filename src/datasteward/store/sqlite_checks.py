@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from datasteward.errors import SourceError
 from datasteward.store.sqlite_record import connect_current
 
 __all__ = ["newest_check_results"]
@@ -28,17 +27,17 @@ LIMIT ?
 
 def newest_check_results(url: str, dataset: str, limit: int) -> list[tuple[str, str, str]] | None:
     """(run id, severity, status) of the dataset's newest ``limit`` check results, newest
-    first; None when ``url`` is not a SQLite store at the head revision."""
+    first; None when ``url`` is not a SQLite store at the head revision, or when reading it
+    fails (the caller then asks through the store, which reports real problems)."""
     connection = connect_current(url)
     if connection is None:
         return None
     try:
         rows = connection.execute(_NEWEST_RESULTS, (dataset, limit)).fetchall()
-    except sqlite3.Error as error:
-        raise SourceError(
-            f"cannot use the metadata store {url}: {error}",
-            hint="check the store URL in steward.yml",
-        ) from error
+    except sqlite3.Error:
+        # Another process may be creating or migrating the store this very moment ("database
+        # is locked" despite the busy timeout): the store itself waits for it properly.
+        return None
     finally:
         connection.close()
     return [(str(run_id), str(severity), str(status)) for run_id, severity, status in rows]

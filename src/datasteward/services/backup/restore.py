@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datasteward.errors import UsageError
+from datasteward.engines.duckdb import table_relation
+from datasteward.errors import SourceError, UsageError
 from datasteward.services.backup.catalog import chain_of, open_repository
 from datasteward.services.backup.chunks import chunk_batches
-from datasteward.services.backup.fingerprint import Fingerprint, quoted
+from datasteward.services.backup.fingerprint import Fingerprint, quoted, row_hash
 from datasteward.services.backup.scratch import H1, Scratch
 from datasteward.services.sources import SourcePool
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot import exp
 
     from datasteward.config.models import Project
+    from datasteward.engines.base import Engine
     from datasteward.repository import Repository
     from datasteward.services.backup.manifest import Manifest
 
@@ -45,13 +48,19 @@ class SnapshotStream:
     recorded at backup time.
     """
 
-    def __init__(self, repository: Repository, manifest: Manifest) -> None:
+    def __init__(
+        self, repository: Repository, manifest: Manifest, *, hash_batches: bool = True
+    ) -> None:
         self.repository = repository
         self.manifest = manifest
         self.schema: pa.Schema = manifest.arrow_schema
         self.chain = chain_of(repository, manifest)
         self._scratch: Scratch | None = None
         self._fingerprint = Fingerprint(None)
+        # A full snapshot written to a new DuckDB table is hashed once in that table
+        # (``verify_written``) instead of batch by batch on the reading threads.
+        self._hash_batches = hash_batches or len(self.chain) > 1
+        self._hashed = False
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if len(self.chain) == 1:
@@ -59,8 +68,9 @@ class SnapshotStream:
                 self.repository,
                 self.manifest.data_chunks,
                 self.schema,
-                fingerprint=self._fingerprint,
+                fingerprint=self._fingerprint if self._hash_batches else None,
             )
+            self._hashed = self._hash_batches
             return
         self._scratch = Scratch()
         self._scratch.materialize(self.repository, self.chain, "snapshot", keep_identities=True)
@@ -68,10 +78,31 @@ class SnapshotStream:
             f"SELECT count(*), sum({H1}::HUGEINT) FROM snapshot"
         ).fetchall()[0]
         self._fingerprint.add(int(rows or 0), int(total or 0))
+        self._hashed = True
         self.verify()
         columns = ", ".join(quoted(c) for c in self.schema.names)
         for batch in self._scratch.stream(f"SELECT {columns} FROM snapshot"):
             yield batch.cast(self.schema)
+
+    def verify_written(self, engine: Engine, table: exp.Table) -> None:
+        """Check the rows of ``table`` (new, written by ``engine.write``, not committed yet)
+        against the fingerprint, hashing them there if the batches were not."""
+        if not self._hashed:
+            from sqlglot import exp
+
+            from datasteward.engines.base import QueryError
+
+            row_sum = exp.Sum(this=exp.cast(row_hash(self.schema.names), "HUGEINT"))
+            query = exp.select(exp.Count(this=exp.Star()), row_sum).from_(table)
+            try:
+                ((rows, total),) = engine.fetch(query).rows
+            except QueryError as error:
+                raise SourceError(
+                    f"source {engine.label!r}: cannot check the restored rows: {error}"
+                ) from None
+            self._fingerprint.add(int(rows or 0), int(total or 0))
+            self._hashed = True
+        self.verify()
 
     def verify(self) -> None:
         from datasteward.repository import RepositoryCorrupt
@@ -112,10 +143,10 @@ def restore_snapshot(
         raise UsageError("choose exactly one of --to PATH, --to-table NAME, --replace")
     repository = open_repository(project, create=False)
     dataset = project.datasets[manifest.dataset]
-    with SnapshotStream(repository, manifest) as stream:
-        if to_path is not None:
-            from datasteward.engines.files import format_of_path, write_file
+    if to_path is not None:
+        from datasteward.engines.files import format_of_path, write_file
 
+        with SnapshotStream(repository, manifest) as stream:
             rows = write_file(
                 to_path,
                 format_of_path(to_path),
@@ -123,12 +154,25 @@ def restore_snapshot(
                 stream.batches(),
                 before_commit=stream.verify,
             )
-            return RestoreResult(manifest.id, rows, str(to_path))
-        safety = take_safety_snapshot() if replace and take_safety_snapshot else None
-        with SourcePool(project) as pool:
-            engine = pool.engine(dataset.source)
+        return RestoreResult(manifest.id, rows, str(to_path))
+    safety = take_safety_snapshot() if replace and take_safety_snapshot else None
+    with SourcePool(project) as pool:
+        engine = pool.engine(dataset.source)
+        # A new DuckDB table is hashed once, inside the transaction, instead of every batch
+        # on the reading threads (5M rows: 2.4-2.7 s instead of 2.7-3.0 s). Not so for
+        # --replace: the live table's own types (an ENUM, say) hash differently.
+        in_table = to_table is not None and engine.fetches_new_table_before_commit
+        with SnapshotStream(repository, manifest, hash_batches=not in_table) as stream:
+
+            def before_commit() -> None:
+                if in_table:
+                    assert to_table is not None
+                    stream.verify_written(engine, table_relation(to_table))
+                else:
+                    stream.verify()
+
             rows = engine.write(
-                dataset, to_table, stream.schema, stream.batches(), before_commit=stream.verify
+                dataset, to_table, stream.schema, stream.batches(), before_commit=before_commit
             )
-        target = to_table or f"{manifest.dataset} (replaced)"
-        return RestoreResult(manifest.id, rows, target, safety)
+    target = to_table or f"{manifest.dataset} (replaced)"
+    return RestoreResult(manifest.id, rows, target, safety)

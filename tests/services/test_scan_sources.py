@@ -150,3 +150,34 @@ def test_output_to_a_special_file_writes_into_it(tmp_path: Path) -> None:
     reader.join(timeout=10)
     assert received == ["hello\n"]
     assert fifo.is_fifo()
+
+
+def test_a_sample_row_python_cannot_hold_costs_only_the_samples(shop_url: str) -> None:
+    """Samples are a courtesy: a failing row with a timestamp past year 9999 (fine in
+    PostgreSQL, not in Python) leaves its check failed, without samples, and the scan goes on."""
+    with psycopg.connect(shop_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS far_future")
+        connection.execute("CREATE TABLE far_future (id bigint, at timestamptz)")
+        connection.execute(
+            "INSERT INTO far_future VALUES (1, '2026-01-01'), (NULL, '12026-01-01'), (3, NULL)"
+        )
+    project = parse_project(
+        f"""
+sources:
+  shop: {{type: postgres, url: "{shop_url}"}}
+datasets:
+  far_future:
+    source: shop
+    table: far_future
+    monitor: off
+    checks:
+      - not_null: id
+      - not_null: at
+"""
+    )
+    (result,) = scan(project, record=False).datasets
+    by_column = {check.column: check for check in result.checks}
+    assert by_column["id"].status.value == "fail" and by_column["id"].failed_rows == 1
+    assert by_column["id"].samples == []  # the row holds a year Python cannot represent
+    assert by_column["at"].status.value == "fail" and by_column["at"].failed_rows == 1
+    assert by_column["at"].samples == [{"id": 3, "at": None}]

@@ -197,9 +197,15 @@ class DuckDBEngine(Engine):
         return self._fetch_on(self.connection, query)
 
     def _fetch_on(self, connection: Any, query: exp.Expr) -> Rows:
+        import duckdb
+
         result = self._execute(query, connection=connection)
         names = [str(d[0]) for d in result.description or []]
-        return Rows(names, [tuple(row) for row in result.fetchall()])
+        try:
+            rows = result.fetchall()
+        except duckdb.Error as error:  # a value Python cannot hold, say
+            raise QueryError(first_line(error)) from None
+        return Rows(names, [tuple(row) for row in rows])
 
     def fetch_samples(self, queries: Sequence[exp.Expr]) -> list[Rows | QueryError]:
         # Each sample runs on one DuckDB thread: with more, each thread scans ahead a whole

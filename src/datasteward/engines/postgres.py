@@ -100,9 +100,15 @@ class PostgresEngine(Engine):
         return self._fetch_on(self.connection, query)
 
     def _fetch_on(self, connection: Any, query: exp.Expr) -> Rows:
+        import psycopg
+
         cursor = self._execute(query, connection)
         names = [d.name for d in cursor.description or []]
-        return Rows(names, [tuple(r) for r in cursor.fetchall()])
+        try:
+            rows = cursor.fetchall()
+        except psycopg.DataError as error:  # a value Python cannot hold (a year past 9999)
+            raise QueryError(first_line(error)) from None
+        return Rows(names, [tuple(r) for r in rows])
 
     def fetch_samples(self, queries: Sequence[exp.Expr]) -> list[Rows | QueryError]:
         # Side by side on connections of their own: each server process takes a CPU

@@ -326,8 +326,6 @@ def _fetch_samples(
     the main query's values."""
     queries: dict[int, exp.Expr] = {}
     retry: list[int] = []
-    if not wanted:
-        return retry
     for index in wanted:
         check = checks[index]
         try:

@@ -130,6 +130,11 @@ def test_ctrl_c_stops_samples_running_side_by_side(two_workers: None) -> None:
         finally:
             timer.cancel()
         assert time.perf_counter() - clock < 10
+        # The workers have left their queries (a moment to exit after saying so).
+        end = time.monotonic() + 2
+        while any(t.name.startswith("samples-") for t in threading.enumerate()):
+            assert time.monotonic() < end, threading.enumerate()
+            time.sleep(0.01)
         assert _threads(engine) == before
         assert engine.fetch(exp.select("42 AS answer")).rows == [(42,)]  # still usable
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -242,36 +243,44 @@ def fetch_side_by_side(
     take = threading.Lock()
     stop = threading.Event()
     failures: list[BaseException] = []
+    # Finished workers are counted here, not asked with ``Thread.join``/``is_alive``: a
+    # ``join`` that Ctrl-C interrupts can leave a running thread marked as stopped (3.11).
+    running = [len(fetchers)]
+    all_done = threading.Event()
 
     def work(fetch: Callable[[exp.Expr], Rows]) -> None:
-        while not stop.is_set():
+        try:
+            while not stop.is_set():
+                with take:
+                    index = next(pending, None)
+                if index is None:
+                    return
+                try:
+                    answers[index] = fetch_or_error(fetch, queries[index])
+                except BaseException as error:  # raised again by the waiting thread
+                    failures.append(error)
+                    stop.set()
+                    return
+        finally:
             with take:
-                index = next(pending, None)
-            if index is None:
-                return
-            try:
-                answers[index] = fetch_or_error(fetch, queries[index])
-            except BaseException as error:  # raised again by the waiting thread
-                failures.append(error)
-                stop.set()
-                return
+                running[0] -= 1
+                if not running[0]:
+                    all_done.set()
 
-    threads = [
-        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}", daemon=True)
-        for n, fetch in enumerate(fetchers)
-    ]
-    for thread in threads:
-        thread.start()
+    for n, fetch in enumerate(fetchers):
+        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}", daemon=True).start()
     try:
-        for thread in threads:
-            thread.join()
+        all_done.wait()
     except BaseException:
         stop.set()
-        for cancel in cancels:
-            with contextlib.suppress(Exception):
-                cancel()
-        for thread in threads:
-            thread.join(timeout=5)
+        # Again and again: a query that was only starting may miss one cancel (DuckDB
+        # clears a pending interrupt when a query begins).
+        deadline = time.monotonic() + 5
+        while not all_done.is_set() and time.monotonic() < deadline:
+            for cancel in cancels:
+                with contextlib.suppress(Exception):
+                    cancel()
+            all_done.wait(timeout=0.05)
         raise
     if failures:
         raise failures[0]

@@ -92,8 +92,10 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> f
 
 def test_killed_backups_leave_no_partial_snapshot(duckdb_workspace: Workspace) -> None:
     ws = duckdb_workspace
-    rows = 100_000
-    ws.configure(["orders"], backups={"chunk_mib": 0.2})  # many chunks: a long write
+    # Many small chunks: a write long enough for the kills to land in (100,000 rows in
+    # 0.2 MiB chunks stopped being enough once a backup's start-up got faster).
+    rows = 250_000
+    ws.configure(["orders"], backups={"chunk_mib": 0.1})
     duckdb_live(ws).sql(f"CREATE TABLE orders AS {orders_sql(rows)}")
 
     # A complete backup first, to learn when chunks start and how long writing them takes.

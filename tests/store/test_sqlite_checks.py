@@ -72,9 +72,9 @@ def test_steps_aside_unless_the_store_is_a_current_sqlite_file(tmp_path: Path) -
 
 
 def test_keeps_off_a_store_that_is_not_in_wal_mode_yet(tmp_path: Path) -> None:
-    """A store file not in WAL mode may be one another process is creating: a connection of
-    ours could make its switch to WAL fail with "database is locked" (a concurrent backup
-    did, about one run in four)."""
+    """A store file not in WAL mode may be one another process is creating: switching it
+    too could make that process's switch fail with "database is locked" (a concurrent
+    backup did, about one run in four). Read, never set."""
     path = tmp_path / "steward.db"
     url = f"sqlite:///{path}"
     path.write_bytes(b"")  # created this moment, nothing written yet

@@ -37,44 +37,30 @@ def connect_current(url: str) -> sqlite3.Connection | None:
     """A ``sqlite3`` connection to ``url`` when it is a SQLite file already at the head
     revision, set up as the store's own connections are; None otherwise."""
     path = _plain_path(url)
-    if path is None or not _in_wal_mode(path):
+    if path is None or not path.is_file():
         return None
     try:
         connection = sqlite3.connect(path, timeout=60, isolation_level=None)
     except sqlite3.Error:
         return None
     try:
-        # The same settings as the store's own connections (see store.url).
+        # The same settings as the store's own connections (see store.url), but the journal
+        # mode is read, never set: a store not in WAL mode yet may be one another process is
+        # creating, and two connections switching it at once both want the exclusive lock,
+        # so SQLite fails one at once with "database is locked" (two concurrent first
+        # backups did, one run in four). Such a store is left to ``Store``.
         connection.execute("PRAGMA busy_timeout=60000")
         connection.execute("PRAGMA foreign_keys=ON")
-        connection.execute("PRAGMA journal_mode=WAL")
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        mode = connection.execute("PRAGMA journal_mode").fetchone()
+        row = None
+        if mode is not None and str(mode[0]).lower() == "wal":
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error:
         row = None
     if row is None or row[0] != HEAD_REVISION:
         connection.close()
         return None
     return connection
-
-
-def _in_wal_mode(path: Path) -> bool:
-    """Whether the file is a SQLite database in WAL mode, read from its header (no lock).
-
-    Every store Steward has opened is in WAL mode. A file that is not (yet) may be one
-    another process is creating this moment: touching it with a connection of our own
-    could make that process's switch to WAL fail with "database is locked".
-    """
-    try:
-        with path.open("rb") as file:
-            header = file.read(20)
-    except OSError:
-        return False
-    # Bytes 18 and 19: the file format's write and read versions, 2 in WAL mode.
-    return (
-        len(header) == 20
-        and header.startswith(b"SQLite format 3\x00")
-        and header[18:20] == b"\x02\x02"
-    )
 
 
 def _plain_path(url: str) -> Path | None:

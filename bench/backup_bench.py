@@ -68,7 +68,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from child_process import Sample, stack_floor, steward_command
+from child_process import Sample, byte_compile_steward, stack_floor, steward_command
 from child_process import measure as measure_child
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -1212,6 +1212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-step", choices=PROFILE_STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--profile-project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    byte_compile_steward()  # as an installed copy has it
     if args.rows < 1_000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")
     sources = SOURCES if args.source == "both" else (args.source,)

@@ -53,7 +53,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from child_process import Sample, measure, stack_floor, steward_command
+from child_process import Sample, byte_compile_steward, measure, stack_floor, steward_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -1033,6 +1033,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true",
                         help="also print the results as markdown for docs/benchmarks.md")  # fmt: skip
     args = parser.parse_args(argv)
+    byte_compile_steward()  # as an installed copy has it
     rows = args.rows or DEFAULT_ROWS[args.engine]
     if rows < 1_000 or args.repeat < 1:
         parser.error("--rows must be at least 1000 and --repeat at least 1")

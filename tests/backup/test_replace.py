@@ -111,3 +111,27 @@ def test_a_new_duckdb_table_is_hashed_once_in_place_of_every_batch(
     duckdb_workspace.restore(manifest, replace=True)
     assert hashed == [False, True]
     assert fingerprint(duckdb_workspace.read("restored")) == fingerprint(duckdb_workspace.read())
+
+
+def test_a_broken_chain_fails_before_the_safety_snapshot(duckdb_workspace: Workspace) -> None:
+    """--replace of a delta whose parent is gone must fail before it snapshots the live
+    data: the safety snapshot would be taken for a restore that cannot happen."""
+    from datasteward.repository.errors import SnapshotNotFound
+
+    ws = duckdb_workspace
+    ws.put(sample_table(20))
+    full = ws.backup()
+    ws.put(sample_table(21))
+    delta = ws.backup()
+    assert delta.kind == "delta" and delta.parent == full.id
+    (ws.repository / "snapshots" / full.id).unlink()
+    taken: list[str] = []
+
+    def safety() -> str:
+        taken.append("safety")
+        return ws.backup(tags=["before-restore"]).id
+
+    with pytest.raises(SnapshotNotFound):
+        ws.restore(delta, replace=True, take_safety_snapshot=safety)
+    assert taken == []
+    assert [m.id for m in ws.snapshots()] == [delta.id]

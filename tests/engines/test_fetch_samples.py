@@ -17,7 +17,7 @@ from sqlglot import exp
 
 import datasteward.engines.duckdb as duckdb_engine
 import datasteward.engines.postgres as postgres_engine
-from datasteward.engines.base import QueryError, Rows
+from datasteward.engines.base import QueryError, Rows, fetch_side_by_side
 from datasteward.engines.dataframe import DataFrameEngine
 from datasteward.engines.duckdb import DuckDBEngine
 from datasteward.engines.postgres import PostgresEngine
@@ -116,12 +116,13 @@ def test_an_error_other_than_a_query_error_reaches_the_caller(two_workers: None)
         assert _threads(engine) == before
 
 
-def test_ctrl_c_stops_samples_running_side_by_side(two_workers: None) -> None:
+@pytest.mark.parametrize("attempt", range(3))  # the races it guards against are rare
+def test_ctrl_c_stops_samples_running_side_by_side(two_workers: None, attempt: int) -> None:
     with DuckDBEngine() as engine:
         before = _threads(engine)
         # Each would scan ten billion rows on one thread (minutes) and find nothing.
         endless = exp.select("*").from_("range(10000000000) AS t(n)").where("n < 0").limit(5)
-        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
         clock = time.perf_counter()
         timer.start()
         try:
@@ -130,13 +131,19 @@ def test_ctrl_c_stops_samples_running_side_by_side(two_workers: None) -> None:
         finally:
             timer.cancel()
         assert time.perf_counter() - clock < 10
-        # The workers have left their queries (a moment to exit after saying so).
+        # The workers have left their queries (a moment to exit after saying so): on Python
+        # 3.11 a join that Ctrl-C interrupted could report a running worker as stopped.
         end = time.monotonic() + 2
         while any(t.name.startswith("samples-") for t in threading.enumerate()):
             assert time.monotonic() < end, threading.enumerate()
             time.sleep(0.01)
         assert _threads(engine) == before
         assert engine.fetch(exp.select("42 AS answer")).rows == [(42,)]  # still usable
+
+
+def test_side_by_side_needs_a_fetcher() -> None:
+    with pytest.raises(ValueError, match="fetcher"):
+        fetch_side_by_side([exp.select("1")], [])
 
 
 def test_overlapping_samples_on_one_database_leave_its_threads_as_they_were(
@@ -210,3 +217,14 @@ def test_postgres_samples_run_side_by_side_on_connections_set_up_like_the_first(
     finally:
         engine.close()
     assert engine.connection.closed and extra[0].closed
+
+
+def test_an_error_duckdb_raises_while_rows_are_fetched_is_a_query_error() -> None:
+    """DuckDB may raise only when the rows are fetched (here in a later chunk than the
+    first): that is the query's failure too, not the caller's crash."""
+    with DuckDBEngine() as engine:
+        late = exp.select(
+            "CASE WHEN n > 5000 THEN CAST('x' || n AS INTEGER) ELSE n END AS v"
+        ).from_("range(10000) AS t(n)")
+        with pytest.raises(QueryError, match=r"(?i)convert|cast"):
+            engine.fetch(late)

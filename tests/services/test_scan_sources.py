@@ -181,3 +181,40 @@ datasets:
     assert by_column["id"].samples == []  # the row holds a year Python cannot represent
     assert by_column["at"].status.value == "fail" and by_column["at"].failed_rows == 1
     assert by_column["at"].samples == [{"id": 3, "at": None}]
+
+
+def test_a_column_postgresql_cannot_return_costs_only_its_own_monitor_metrics(
+    shop_url: str,
+) -> None:
+    """'infinity' is a valid PostgreSQL timestamp but not a Python one: the one query
+    fails, each check and each column's metrics run alone, and only what touches that
+    column is lost (the freshness check says why)."""
+    with psycopg.connect(shop_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS prices")
+        connection.execute("CREATE TABLE prices (id bigint, amount float8, valid_to timestamptz)")
+        connection.execute(
+            "INSERT INTO prices VALUES (1, 2.5, '2026-01-01'), (2, 3.5, 'infinity'), (3, NULL, NULL)"
+        )
+    project = parse_project(
+        f"""
+sources:
+  shop: {{type: postgres, url: "{shop_url}"}}
+datasets:
+  prices:
+    source: shop
+    table: prices
+    checks:
+      - not_null: amount
+      - freshness: {{column: valid_to, max_age: 1d}}
+"""
+    )
+    (result,) = scan(project, record=False).datasets
+    by_type = {check.type: check for check in result.checks}
+    assert by_type["not_null"].failed_rows == 1
+    assert by_type["freshness"].status.value == "error"
+    assert "infinity" in by_type["freshness"].message
+    columns = {metric.column for metric in result.metrics}
+    assert {"id", "amount"} <= columns
+    assert "valid_to" not in columns
+    means = {m.column: m.value for m in result.metrics if m.name == "mean"}
+    assert means["amount"] == 3.0

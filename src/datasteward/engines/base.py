@@ -238,6 +238,8 @@ def fetch_side_by_side(
     Any other error stops the workers and is raised here. So is an interrupt (Ctrl-C) of
     the waiting thread, after ``cancels`` have stopped the queries still running.
     """
+    if not fetchers:
+        raise ValueError("fetch_side_by_side needs a fetcher")
     answers: list[Rows | QueryError | None] = [None] * len(queries)
     pending = iter(range(len(queries)))
     take = threading.Lock()
@@ -247,20 +249,25 @@ def fetch_side_by_side(
     # ``join`` that Ctrl-C interrupts can leave a running thread marked as stopped (3.11).
     running = [len(fetchers)]
     all_done = threading.Event()
+    busy: set[int] = set()  # the workers inside a query now
 
-    def work(fetch: Callable[[exp.Expr], Rows]) -> None:
+    def work(worker: int, fetch: Callable[[exp.Expr], Rows]) -> None:
         try:
             while not stop.is_set():
                 with take:
                     index = next(pending, None)
-                if index is None:
-                    return
+                    if index is None:
+                        return
+                    busy.add(worker)
                 try:
                     answers[index] = fetch_or_error(fetch, queries[index])
                 except BaseException as error:  # raised again by the waiting thread
                     failures.append(error)
                     stop.set()
                     return
+                finally:
+                    with take:
+                        busy.discard(worker)
         finally:
             with take:
                 running[0] -= 1
@@ -268,19 +275,22 @@ def fetch_side_by_side(
                     all_done.set()
 
     for n, fetch in enumerate(fetchers):
-        threading.Thread(target=work, args=(fetch,), name=f"samples-{n}", daemon=True).start()
+        threading.Thread(target=work, args=(n, fetch), name=f"samples-{n}", daemon=True).start()
     try:
         all_done.wait()
     except BaseException:
         stop.set()
-        # Again and again: a query that was only starting may miss one cancel (DuckDB
-        # clears a pending interrupt when a query begins).
+        # Again, for the workers still inside a query: one that was only starting may miss
+        # a cancel (DuckDB clears a pending interrupt when a query begins).
         deadline = time.monotonic() + 5
         while not all_done.is_set() and time.monotonic() < deadline:
-            for cancel in cancels:
-                with contextlib.suppress(Exception):
-                    cancel()
-            all_done.wait(timeout=0.05)
+            with take:
+                inside = sorted(busy)
+            for worker in inside:
+                if worker < len(cancels):
+                    with contextlib.suppress(Exception):
+                        cancels[worker]()
+            all_done.wait(timeout=0.1)
         raise
     if failures:
         raise failures[0]

@@ -124,7 +124,8 @@ class PostgresEngine(Engine):
         return fetch_side_by_side(
             queries,
             [functools.partial(self._fetch_on, c) for c in connections],
-            [c.cancel_safe for c in connections],  # Ctrl-C stops the server's work too
+            # Ctrl-C stops the server's work too (briefly: the user is waiting to leave).
+            [functools.partial(c.cancel_safe, timeout=2.0) for c in connections],
         )
 
     def _more_connections(self, wanted: int) -> list[Any]:

@@ -8,6 +8,7 @@ run on their own so that only the broken check reports ``error``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["ScanListener", "scan", "scan_dataset", "select_datasets"]
 
 _DATASET_ROWS = -1  # plan owner of the dataset's own row count
-_MONITOR = -2  # plan owner of the monitor: auto column metrics
+_MONITOR = -2  # plan owner of the first column's monitor: auto metrics (then -3, -4, …)
 
 
 @dataclass
@@ -169,13 +170,19 @@ def scan_dataset(
         except (CheckDefinitionError, QueryError, SourceError) as error:
             outcomes[index] = _error(check, str(error))
     monitor = None
+    # Each column's monitor metrics are a plan owner of their own: when the one query
+    # fails, a column whose values the engine cannot return (a PostgreSQL timestamp of
+    # 'infinity', say) costs its own metrics only.
+    monitor_owners: dict[str, int] = {}
     if sources.project.datasets[name].monitor == "auto":
         from datasteward.services.monitor.column_metrics import ColumnMetrics
 
         monitor = ColumnMetrics.for_dataset(ctx)
         for local, expression in monitor.expressions(ctx).items():
-            plan.add(_MONITOR, local, expression)
-    row, failures = _run_plan(ctx, plan, [*aggregated, _MONITOR])
+            column = local.split("\0", 1)[1]
+            owner = monitor_owners.setdefault(column, _MONITOR - len(monitor_owners))
+            plan.add(owner, local, expression)
+    row, failures = _run_plan(ctx, plan, [*aggregated, *monitor_owners.values()])
     values: dict[int, dict[str, Any]] = {}
     for index in aggregated:
         check = checks[index]
@@ -195,9 +202,13 @@ def scan_dataset(
             outcomes[index] = _error(check, str(error))
     row_count = row.get(plan.wiring[_DATASET_ROWS][ROW_COUNT])
     metrics = _metric_values(checks, plan, row, aggregated, failures)
-    if monitor is not None and _MONITOR not in failures:
+    if monitor is not None:
+        measured = [c for c in monitor.columns if monitor_owners.get(c[0]) not in failures]
+        monitor_values: dict[str, Any] = {}
+        for column, _ in measured:
+            monitor_values.update(plan.values_for(monitor_owners[column], row))
         rows = None if row_count is None else int(row_count)
-        metrics += monitor.values(plan.values_for(_MONITOR, row), rows, ctx)
+        metrics += dataclasses.replace(monitor, columns=measured).values(monitor_values, rows, ctx)
     if row_count is not None:
         metrics.insert(0, MetricValue(ROW_COUNT, float(row_count)))
     metrics = _unique_metrics(metrics)

@@ -155,6 +155,7 @@ def restore_snapshot(
                 before_commit=stream.verify,
             )
         return RestoreResult(manifest.id, rows, str(to_path))
+    chain_of(repository, manifest)  # a broken chain fails before any safety snapshot is taken
     safety = take_safety_snapshot() if replace and take_safety_snapshot else None
     with SourcePool(project) as pool:
         engine = pool.engine(dataset.source)

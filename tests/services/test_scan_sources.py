@@ -11,6 +11,7 @@ import pytest
 
 from datasteward.config import parse_project
 from datasteward.errors import SourceError
+from datasteward.model import DatasetResult
 from datasteward.services.scan import scan
 
 
@@ -152,30 +153,38 @@ def test_output_to_a_special_file_writes_into_it(tmp_path: Path) -> None:
     assert fifo.is_fifo()
 
 
-def test_a_sample_row_python_cannot_hold_costs_only_the_samples(shop_url: str) -> None:
-    """Samples are a courtesy: a failing row with a timestamp past year 9999 (fine in
-    PostgreSQL, not in Python) leaves its check failed, without samples, and the scan goes on."""
-    with psycopg.connect(shop_url, autocommit=True) as connection:
-        connection.execute("DROP TABLE IF EXISTS far_future")
-        connection.execute("CREATE TABLE far_future (id bigint, at timestamptz)")
-        connection.execute(
-            "INSERT INTO far_future VALUES (1, '2026-01-01'), (NULL, '12026-01-01'), (3, NULL)"
-        )
+def _scan_postgres_table(url: str, table: str, rows: str, settings: str) -> DatasetResult:
+    """Create ``table`` (``name (columns)``) in PostgreSQL with ``rows`` and scan it with the
+    dataset ``settings`` (YAML lines under the dataset)."""
+    name = table.split(" ", 1)[0]
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {name}")
+        connection.execute(f"CREATE TABLE {table}")
+        connection.execute(f"INSERT INTO {name} VALUES {rows}")
     project = parse_project(
         f"""
 sources:
-  shop: {{type: postgres, url: "{shop_url}"}}
+  shop: {{type: postgres, url: "{url}"}}
 datasets:
-  far_future:
+  {name}:
     source: shop
-    table: far_future
-    monitor: off
-    checks:
-      - not_null: id
-      - not_null: at
+    table: {name}
+    {settings}
 """
     )
     (result,) = scan(project, record=False).datasets
+    return result
+
+
+def test_a_sample_row_python_cannot_hold_costs_only_the_samples(shop_url: str) -> None:
+    """Samples are a courtesy: a failing row with a timestamp past year 9999 (fine in
+    PostgreSQL, not in Python) leaves its check failed, without samples, and the scan goes on."""
+    result = _scan_postgres_table(
+        shop_url,
+        "far_future (id bigint, at timestamptz)",
+        "(1, '2026-01-01'), (NULL, '12026-01-01'), (3, NULL)",
+        "monitor: off\n    checks: [not_null: id, not_null: at]",
+    )
     by_column = {check.column: check for check in result.checks}
     assert by_column["id"].status.value == "fail" and by_column["id"].failed_rows == 1
     assert by_column["id"].samples == []  # the row holds a year Python cannot represent
@@ -189,26 +198,12 @@ def test_a_column_postgresql_cannot_return_costs_only_its_own_monitor_metrics(
     """'infinity' is a valid PostgreSQL timestamp but not a Python one: the one query
     fails, each check and each column's metrics run alone, and only what touches that
     column is lost (the freshness check says why)."""
-    with psycopg.connect(shop_url, autocommit=True) as connection:
-        connection.execute("DROP TABLE IF EXISTS prices")
-        connection.execute("CREATE TABLE prices (id bigint, amount float8, valid_to timestamptz)")
-        connection.execute(
-            "INSERT INTO prices VALUES (1, 2.5, '2026-01-01'), (2, 3.5, 'infinity'), (3, NULL, NULL)"
-        )
-    project = parse_project(
-        f"""
-sources:
-  shop: {{type: postgres, url: "{shop_url}"}}
-datasets:
-  prices:
-    source: shop
-    table: prices
-    checks:
-      - not_null: amount
-      - freshness: {{column: valid_to, max_age: 1d}}
-"""
+    result = _scan_postgres_table(
+        shop_url,
+        "prices (id bigint, amount float8, valid_to timestamptz)",
+        "(1, 2.5, '2026-01-01'), (2, 3.5, 'infinity'), (3, NULL, NULL)",
+        "checks: [not_null: amount, freshness: {column: valid_to, max_age: 1d}]",
     )
-    (result,) = scan(project, record=False).datasets
     by_type = {check.type: check for check in result.checks}
     assert by_type["not_null"].failed_rows == 1
     assert by_type["freshness"].status.value == "error"

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -138,3 +139,38 @@ def test_a_backup_into_a_current_store_does_not_import_sqlalchemy(
     assert listing.returncode == 0, listing.stderr
     expected = "fail" if scanned else "unknown"  # the csv's id 2 is duplicated
     assert f'"quality": "{expected}"' in listing.stdout, listing.stdout
+
+
+def test_opening_a_store_another_process_is_creating_waits_and_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes creating one store can both want its exclusive lock; SQLite fails one
+    at once with "database is locked" (SQLITE_BUSY, no busy wait). That one tries again."""
+    from sqlalchemy.exc import OperationalError
+
+    from datasteward.errors import SourceError
+
+    real = Store._ensure_schema
+    attempts: list[int] = []
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+
+    def busy_twice(self: Store) -> None:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            busy = sqlite3.OperationalError("database is locked")
+            busy.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+            cause = OperationalError("PRAGMA journal_mode=WAL", {}, busy)
+            raise SourceError("cannot use the metadata store: database is locked") from cause
+        real(self)
+
+    monkeypatch.setattr(Store, "_ensure_schema", busy_twice)
+    with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
+        assert store.runs() == []
+    assert len(attempts) == 3
+
+    def not_busy(self: Store) -> None:
+        raise SourceError("cannot use the metadata store: disk I/O error")
+
+    monkeypatch.setattr(Store, "_ensure_schema", not_busy)
+    with pytest.raises(SourceError, match="disk I/O"):
+        Store.open(f"sqlite:///{tmp_path / 'other.db'}")  # other errors are not retried

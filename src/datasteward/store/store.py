@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, ProgrammingError
@@ -26,7 +27,7 @@ from datasteward.store.url import create_store_engine, mask_url, store_error
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config"]
+__all__ = ["HEAD_REVISION", "MIGRATIONS", "Store", "alembic_config", "when_not_busy"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -36,6 +37,41 @@ _MIGRATION_LOCK = {
     "postgresql": "SELECT pg_advisory_xact_lock(23490056282796915)",
     "sqlite": "BEGIN IMMEDIATE",
 }
+
+
+T = TypeVar("T")
+
+_BUSY_WAIT_S = 60.0  # as long as a connection's busy timeout
+
+
+def when_not_busy(action: Callable[[], T]) -> T:
+    """``action()``, tried again while SQLite gives up on a lock at once.
+
+    Two processes creating one SQLite store at once can both want its exclusive lock (to
+    switch it to WAL, to migrate it); SQLite then fails one of them with "database is
+    locked" at once instead of waiting (a busy timeout cannot help in a deadlock). That
+    one waits a little and tries again, for as long as a busy timeout would have waited.
+    """
+    deadline = time.monotonic() + _BUSY_WAIT_S
+    pause = 0.02
+    while True:
+        try:
+            return action()
+        except SourceError as error:
+            if not _sqlite_busy(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
+
+
+def _sqlite_busy(error: SourceError) -> bool:
+    """Whether SQLite gave up on a lock at once (SQLITE_BUSY or SQLITE_LOCKED)."""
+    import sqlite3
+
+    cause = getattr(error.__cause__, "orig", None)
+    return isinstance(cause, sqlite3.OperationalError) and getattr(
+        cause, "sqlite_errorcode", None
+    ) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class Store:
@@ -49,6 +85,10 @@ class Store:
     @classmethod
     def open(cls, url: str) -> Store:
         """Connect to the store at ``url`` and bring its schema to the latest revision."""
+        return when_not_busy(lambda: cls._open(url))
+
+    @classmethod
+    def _open(cls, url: str) -> Store:
         store = cls(create_store_engine(url), mask_url(url))
         try:
             store._ensure_schema()

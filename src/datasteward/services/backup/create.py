@@ -306,11 +306,14 @@ def latest_quality(project: Project, dataset: str) -> tuple[str, str | None]:
     url = project.store_url()
     rows = newest_check_results(url, dataset, _QUALITY_ROWS)
     if rows is None:  # not a current SQLite store: ask through the store itself
-        from datasteward.store import Store
+        from datasteward.store.store import Store, when_not_busy
 
-        with Store.open(url) as store:
-            history = store.check_history(dataset, limit=_QUALITY_ROWS)
-        rows = [(r.run_id, r.severity.value, r.status.value) for r in history]
+        def ask() -> list[tuple[str, str, str]]:
+            with Store.open(url) as store:
+                history = store.check_history(dataset, limit=_QUALITY_ROWS)
+            return [(r.run_id, r.severity.value, r.status.value) for r in history]
+
+        rows = when_not_busy(ask)  # a concurrent backup may be creating the store
     if not rows:
         return "unknown", None
     newest = rows[0][0]

@@ -8,11 +8,10 @@ run on their own so that only the broken check reports ``error``.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -208,7 +207,7 @@ def scan_dataset(
         for column, _ in measured:
             monitor_values.update(plan.values_for(monitor_owners[column], row))
         rows = None if row_count is None else int(row_count)
-        metrics += dataclasses.replace(monitor, columns=measured).values(monitor_values, rows, ctx)
+        metrics += replace(monitor, columns=measured).values(monitor_values, rows, ctx)
     if row_count is not None:
         metrics.insert(0, MetricValue(ROW_COUNT, float(row_count)))
     metrics = _unique_metrics(metrics)

@@ -23,6 +23,7 @@ __all__ = [
     "Fingerprint",
     "HashedStream",
     "fingerprint_value",
+    "hash_sum_query",
     "hashed_stream",
     "quoted",
     "row_hash",
@@ -40,6 +41,14 @@ def row_hash(columns: list[str], alias: str = "") -> exp.Expr:
 
     values: list[exp.Expr] = [exp.column(c, table=alias or None, quoted=True) for c in columns]
     return exp.Anonymous(this="hash", expressions=values or [exp.Literal.number(1)])
+
+
+def hash_sum_query(table: exp.Expr, columns: list[str]) -> exp.Select:
+    """``SELECT count(*), sum(row hash)`` over ``table``: a fingerprint's two numbers."""
+    from sqlglot import exp
+
+    row_sum = exp.Sum(this=exp.cast(row_hash(columns), "HUGEINT"))
+    return exp.select(exp.Count(this=exp.Star()), row_sum).from_(table)
 
 
 def row_hash_sql(columns: list[str], alias: str = "") -> str:
@@ -76,11 +85,12 @@ class Fingerprint:
             self._connection.close()
 
     def add_batch(self, batch: pa.RecordBatch) -> None:
+        from sqlglot import exp
+
         self.connection.register("fingerprint_batch", batch)
         try:
-            self._add(
-                f"SELECT count(*), sum({row_hash_sql(batch.schema.names)}::HUGEINT) FROM fingerprint_batch"
-            )
+            query = hash_sum_query(exp.to_table("fingerprint_batch"), batch.schema.names)
+            self._add(query.sql("duckdb"))
         finally:
             self.connection.unregister("fingerprint_batch")
 
@@ -101,18 +111,6 @@ class Fingerprint:
         high = int((values >> np.uint64(32)).sum(dtype=np.uint64))
         low = int((values & np.uint64(0xFFFFFFFF)).sum(dtype=np.uint64))
         self.add(len(values), (high << 32) + low)
-
-    def add_table(self, table: str, columns: list[str]) -> None:
-        self._add(f"SELECT count(*), sum({row_hash_sql(columns)}::HUGEINT) FROM {quoted(table)}")
-
-    def add_table_in(
-        self, connection: duckdb.DuckDBPyConnection, table: str, columns: list[str]
-    ) -> None:
-        """Add a table that lives in another DuckDB connection (a scratch database)."""
-        self._add(
-            f"SELECT count(*), sum({row_hash_sql(columns)}::HUGEINT) FROM {quoted(table)}",
-            connection,
-        )
 
     def _add(self, sql: str, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         rows, total = (connection or self.connection).execute(sql).fetchall()[0]

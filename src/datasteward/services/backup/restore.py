@@ -15,7 +15,7 @@ from datasteward.engines.duckdb import table_relation
 from datasteward.errors import SourceError, UsageError
 from datasteward.services.backup.catalog import chain_of, open_repository
 from datasteward.services.backup.chunks import chunk_batches
-from datasteward.services.backup.fingerprint import Fingerprint, quoted, row_hash
+from datasteward.services.backup.fingerprint import Fingerprint, hash_sum_query, quoted
 from datasteward.services.backup.scratch import H1, Scratch
 from datasteward.services.sources import SourcePool
 
@@ -48,19 +48,20 @@ class SnapshotStream:
     recorded at backup time.
     """
 
-    def __init__(
-        self, repository: Repository, manifest: Manifest, *, hash_batches: bool = True
-    ) -> None:
+    def __init__(self, repository: Repository, manifest: Manifest) -> None:
         self.repository = repository
         self.manifest = manifest
         self.schema: pa.Schema = manifest.arrow_schema
-        self.chain = chain_of(repository, manifest)
+        self.chain = chain_of(repository, manifest)  # a broken chain fails here, first
         self._scratch: Scratch | None = None
         self._fingerprint = Fingerprint(None)
-        # A full snapshot written to a new DuckDB table is hashed once in that table
-        # (``verify_written``) instead of batch by batch on the reading threads.
-        self._hash_batches = hash_batches or len(self.chain) > 1
+        self._hash_batches = True
         self._hashed = False
+
+    def hash_written_table_instead(self) -> None:
+        """Before ``batches``: leave a full snapshot's batches unhashed, ``verify_written``
+        hashes the new table they fill once instead (a delta's rows carry their hashes)."""
+        self._hash_batches = len(self.chain) > 1
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if len(self.chain) == 1:
@@ -88,14 +89,10 @@ class SnapshotStream:
         """Check the rows of ``table`` (new, written by ``engine.write``, not committed yet)
         against the fingerprint, hashing them there if the batches were not."""
         if not self._hashed:
-            from sqlglot import exp
-
             from datasteward.engines.base import QueryError
 
-            row_sum = exp.Sum(this=exp.cast(row_hash(self.schema.names), "HUGEINT"))
-            query = exp.select(exp.Count(this=exp.Star()), row_sum).from_(table)
             try:
-                ((rows, total),) = engine.fetch(query).rows
+                ((rows, total),) = engine.fetch(hash_sum_query(table, self.schema.names)).rows
             except QueryError as error:
                 raise SourceError(
                     f"source {engine.label!r}: cannot check the restored rows: {error}"
@@ -155,15 +152,18 @@ def restore_snapshot(
                 before_commit=stream.verify,
             )
         return RestoreResult(manifest.id, rows, str(to_path))
-    chain_of(repository, manifest)  # a broken chain fails before any safety snapshot is taken
-    safety = take_safety_snapshot() if replace and take_safety_snapshot else None
-    with SourcePool(project) as pool:
-        engine = pool.engine(dataset.source)
-        # A new DuckDB table is hashed once, inside the transaction, instead of every batch
-        # on the reading threads (5M rows: 2.4-2.7 s instead of 2.7-3.0 s). Not so for
-        # --replace: the live table's own types (an ENUM, say) hash differently.
-        in_table = to_table is not None and engine.fetches_new_table_before_commit
-        with SnapshotStream(repository, manifest, hash_batches=not in_table) as stream:
+    # The stream reads the snapshot chain first: a broken one fails before any safety
+    # snapshot is taken.
+    with SnapshotStream(repository, manifest) as stream:
+        safety = take_safety_snapshot() if replace and take_safety_snapshot else None
+        with SourcePool(project) as pool:
+            engine = pool.engine(dataset.source)
+            # A new DuckDB table is hashed once, inside the transaction, instead of every
+            # batch on the reading threads (5M rows: 2.4-2.7 s instead of 2.7-3.0 s). Not so
+            # for --replace: the live table's own types (an ENUM, say) hash differently.
+            in_table = to_table is not None and engine.fetches_new_table_before_commit
+            if in_table:
+                stream.hash_written_table_instead()
 
             def before_commit() -> None:
                 if in_table:

@@ -3,10 +3,7 @@ the reader steps aside for stores it cannot be sure of."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +11,13 @@ from pathlib import Path
 import pytest
 
 import datasteward.store
+from datasteward.config import load_project
 from datasteward.model import CheckResult, CheckStatus, DatasetResult, Run, Severity
+from datasteward.services.backup import open_repository, snapshots
 from datasteward.store import Store
 from datasteward.store.sqlite_checks import newest_check_results
+
+from .child import imports_sqlalchemy, write_project
 
 SRC = Path(datasteward.store.__file__).parents[2]
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -94,51 +95,15 @@ def test_keeps_off_a_store_that_is_not_in_wal_mode_yet(tmp_path: Path) -> None:
 def test_a_backup_into_a_current_store_does_not_import_sqlalchemy(
     tmp_path: Path, scanned: bool
 ) -> None:
-    (tmp_path / "data.csv").write_text("id\n1\n2\n2\n", encoding="utf-8")
-    (tmp_path / "steward.yml").write_text(
-        "version: 1\n"
-        "store: sqlite:///steward.db\n"
-        "backups: {repository: repo}\n"
-        "sources: {files: {type: files, root: .}}\n"
-        "datasets:\n"
-        "  data: {source: files, path: data.csv, checks: [unique: id]}\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    script_path = Path(sys.executable).with_name("steward")
-    steward = (
-        [str(script_path)]
-        if script_path.exists()
-        else [sys.executable, "-m", "datasteward.cli.main"]
-    )
+    write_project(tmp_path, backups=True)
     if scanned:
-        subprocess.run([*steward, "scan"], cwd=tmp_path, env=env, capture_output=True)
+        assert imports_sqlalchemy(tmp_path, "scan")  # the first scan creates the store
     else:
         Store.open(f"sqlite:///{tmp_path / 'steward.db'}").close()
-    script = (
-        "import sys\n"
-        "from datasteward.cli.main import run\n"
-        "sys.argv = ['steward', 'backup', 'data']\n"
-        "try:\n"
-        "    run()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
-    listing = subprocess.run(
-        [*steward, "snapshots", "--format", "json"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert listing.returncode == 0, listing.stderr
-    expected = "fail" if scanned else "unknown"  # the csv's id 2 is duplicated
-    assert f'"quality": "{expected}"' in listing.stdout, listing.stdout
+    assert not imports_sqlalchemy(tmp_path, "backup", "data")
+    project = load_project(tmp_path / "steward.yml")
+    (snapshot,) = snapshots(open_repository(project, create=False), "data")
+    assert snapshot.quality == ("fail" if scanned else "unknown")  # the csv's id 2 is twice
 
 
 def test_opening_a_store_another_process_is_creating_waits_and_tries_again(

@@ -3,10 +3,7 @@ whenever it cannot be sure it may (a new or older store, other URLs)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,6 +13,8 @@ import datasteward.store
 from datasteward.model import CheckResult, CheckStatus, DatasetResult, MetricValue, Run, Severity
 from datasteward.store import Store
 from datasteward.store.sqlite_record import open_current
+
+from .child import imports_sqlalchemy, write_project
 
 SRC = Path(datasteward.store.__file__).parents[2]
 TABLES = ("runs", "check_results", "metrics", "schema_snapshots")
@@ -140,35 +139,10 @@ def test_steps_aside_unless_the_store_is_a_current_sqlite_file(tmp_path: Path) -
 
 
 def test_a_scan_into_a_current_store_does_not_import_sqlalchemy(tmp_path: Path) -> None:
-    (tmp_path / "data.csv").write_text("id\n1\n2\n2\n", encoding="utf-8")
-    (tmp_path / "steward.yml").write_text(
-        "version: 1\n"
-        "store: sqlite:///steward.db\n"
-        "sources: {files: {type: files, root: .}}\n"
-        "datasets:\n"
-        "  data: {source: files, path: data.csv, checks: [unique: id]}\n",
-        encoding="utf-8",
-    )
-    script = (
-        "import sys\n"
-        "from datasteward.cli.main import run\n"
-        "sys.argv = ['steward', 'scan', '--format', 'json']\n"
-        "try:\n"
-        "    run()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-
-    def scan() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
-        )
-        return done.stderr.strip().splitlines()[-1]
-
-    assert scan() == "True"  # the first scan creates the store: migrations need SQLAlchemy
-    assert scan() == "False"
+    write_project(tmp_path)
+    # The first scan creates the store: migrations need SQLAlchemy.
+    assert imports_sqlalchemy(tmp_path, "scan", "--format", "json")
+    assert not imports_sqlalchemy(tmp_path, "scan", "--format", "json")
     with Store.open(f"sqlite:///{tmp_path / 'steward.db'}") as store:
         assert len(store.runs()) == 2
         (failed, _) = store.check_history("data")
